@@ -1,0 +1,374 @@
+//! The untyped engine under every `Deferred`: a result, a queue of stages, and the loop
+//! that runs them.
+//!
+//! Values travel boxed as `Box<dyn Any>` holding an `Option<T>`; the typed handles
+//! ([`Deferred`](crate::Deferred), [`Resolver`](crate::Resolver)) are the only code that
+//! puts values in or takes them out, so a type mismatch here is a bug in this crate. A
+//! stage that maps `T` to `T` writes its result back into the same box, so a chain of
+//! same-typed callbacks allocates once, not once per callback.
+//!
+//! The loop never recurses. When a handler returns a Deferred that has not fired, this
+//! chain parks and appends a `Resume` stage to the inner chain; when the inner chain gets
+//! there, the loop moves the result across and carries on with the outer chain in the
+//! same iteration. `chain_deferred` works the same way with a `Feed` stage. Nothing can
+//! follow either stage (the handle that could add more was consumed to create it), so
+//! switching chains is a tail call, and nesting depth costs no stack.
+//!
+//! No `RefCell` borrow is held while user code runs: handlers, cancellers and the drop
+//! of anything taken out of the state all happen with the state released.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::rc::{Rc, Weak};
+
+use crate::errors::CancelledError;
+use crate::failure::{Failure, Trace};
+use crate::report;
+
+/// A chain's current value: a box holding `Option<T>` for the chain's current `T`.
+pub(crate) type Value = Box<dyn Any>;
+/// A chain's current result.
+pub(crate) type Outcome = Result<Value, Failure>;
+/// A handler pair, type-erased: takes the result, says what happens next.
+pub(crate) type Handler = Box<dyn FnOnce(Outcome) -> Step>;
+/// A canceller, type-erased: receives the chain so it can hand out a `Resolver`.
+pub(crate) type Canceller = Box<dyn FnOnce(Rc<Chain>)>;
+
+/// What a handler asks the loop to do next.
+pub(crate) enum Step {
+    /// Continue with this result.
+    Done(Outcome),
+    /// Continue with the result of this chain, once it has one.
+    Wait(Rc<Chain>),
+    /// The handler took the result away (an awaiting future); the chain ends empty.
+    Consumed,
+}
+
+enum Stage {
+    /// A callback/errback pair added by `add_callbacks` and friends.
+    Handler {
+        call: Handler,
+        at: &'static Location<'static>,
+    },
+    /// Hand the result to this outer chain, which is waiting on us.
+    Resume(Rc<Chain>),
+    /// Fire this chain with our result (`chain_deferred`).
+    Feed(Rc<Chain>),
+}
+
+pub(crate) struct Chain {
+    state: RefCell<State>,
+    created_at: &'static Location<'static>,
+}
+
+/// Everything about a chain that changes as it runs.
+struct State {
+    /// The current result. `None` before the chain fires, while a handler has it, and
+    /// after it was handed on (to an outer chain, a fed chain, or an awaiting future).
+    /// A `Some(Err(_))` still here when the chain is dropped is an unhandled failure.
+    result: Option<Outcome>,
+    /// Set once, by the first firing (a resolver, a canceller, or cancellation itself);
+    /// never cleared. Later firings are ignored.
+    fired: bool,
+    /// `pause()` calls not yet matched by `unpause()`. Stages wait while non-zero.
+    paused: u32,
+    /// True while one of this chain's handlers runs; stages added meanwhile are run by
+    /// the loop already under way instead of a nested one.
+    running: bool,
+    /// The inner chain a handler returned, while we wait for it. Weak: the inner chain
+    /// owns a `Resume` stage pointing back at us, and its resolver keeps it alive.
+    waiting_on: Option<Weak<Chain>>,
+    /// Handlers not yet run, in order.
+    stages: VecDeque<Stage>,
+    /// Given at creation; taken by the first `cancel()`, dropped when the chain fires.
+    canceller: Option<Canceller>,
+}
+
+impl State {
+    /// Whether the loop may run a stage now.
+    fn idle_with_result(&self) -> bool {
+        self.fired && !self.running && self.paused == 0 && self.waiting_on.is_none()
+    }
+}
+
+/// The address of a failure's error, to tell a re-raised failure from a new one without
+/// holding a clone (a clone would make the next trail entry copy the failure).
+fn error_addr(failure: &Failure) -> *const () {
+    std::ptr::from_ref(failure.error()).cast()
+}
+
+impl Chain {
+    pub(crate) fn new(
+        created_at: &'static Location<'static>,
+        canceller: Option<Canceller>,
+    ) -> Rc<Chain> {
+        Rc::new(Chain {
+            state: RefCell::new(State {
+                result: None,
+                fired: false,
+                paused: 0,
+                running: false,
+                waiting_on: None,
+                stages: VecDeque::new(),
+                canceller,
+            }),
+            created_at,
+        })
+    }
+
+    pub(crate) fn fired_with(
+        created_at: &'static Location<'static>,
+        outcome: Outcome,
+    ) -> Rc<Chain> {
+        let chain = Chain::new(created_at, None);
+        {
+            let mut state = chain.state.borrow_mut();
+            state.fired = true;
+            state.result = Some(chain.entering(outcome));
+        }
+        chain
+    }
+
+    pub(crate) fn created_at(&self) -> &'static Location<'static> {
+        self.created_at
+    }
+
+    /// Records on a failure that it enters this chain.
+    fn entering(&self, outcome: Outcome) -> Outcome {
+        outcome.map_err(|mut failure| {
+            failure.push_trace(Trace::Entered(self.created_at));
+            failure
+        })
+    }
+
+    /// Fires the chain. Returns false, leaving the chain alone, if it had already fired.
+    pub(crate) fn fire(self: &Rc<Self>, outcome: Outcome) -> bool {
+        let canceller = {
+            let mut state = self.state.borrow_mut();
+            if state.fired {
+                return false;
+            }
+            state.fired = true;
+            state.result = Some(self.entering(outcome));
+            state.canceller.take()
+        };
+        drop(canceller);
+        run(self);
+        true
+    }
+
+    pub(crate) fn has_fired(&self) -> bool {
+        self.state.borrow().fired
+    }
+
+    /// Whether a handler added now would run at once.
+    pub(crate) fn has_result(&self) -> bool {
+        let state = self.state.borrow();
+        state.idle_with_result() && state.result.is_some()
+    }
+
+    pub(crate) fn add_handler(self: &Rc<Self>, call: Handler, at: &'static Location<'static>) {
+        self.push(Stage::Handler { call, at });
+    }
+
+    pub(crate) fn feed(self: &Rc<Self>, target: Rc<Chain>) {
+        self.push(Stage::Feed(target));
+    }
+
+    fn push(self: &Rc<Self>, stage: Stage) {
+        let ready = {
+            let mut state = self.state.borrow_mut();
+            state.stages.push_back(stage);
+            state.idle_with_result()
+        };
+        if ready {
+            run(self);
+        }
+    }
+
+    pub(crate) fn pause(&self) {
+        self.state.borrow_mut().paused += 1;
+    }
+
+    pub(crate) fn unpause(self: &Rc<Self>) {
+        let ready = {
+            let mut state = self.state.borrow_mut();
+            state.paused = state.paused.saturating_sub(1);
+            state.idle_with_result()
+        };
+        if ready {
+            run(self);
+        }
+    }
+
+    /// Cancels the innermost unfired chain this one is (transitively) waiting on, or this
+    /// one if it has not fired. Iterative, so deep nesting costs no stack.
+    pub(crate) fn cancel(self: &Rc<Self>, at: &'static Location<'static>) {
+        let mut chain = Rc::clone(self);
+        loop {
+            let (fired, canceller, inner) = {
+                let mut state = chain.state.borrow_mut();
+                let canceller = if state.fired {
+                    None
+                } else {
+                    state.canceller.take()
+                };
+                let inner = state.waiting_on.as_ref().and_then(Weak::upgrade);
+                (state.fired, canceller, inner)
+            };
+            if !fired {
+                if let Some(canceller) = canceller {
+                    canceller(Rc::clone(&chain));
+                }
+                chain.fire(Err(Failure::with_location(CancelledError(()), at)));
+                return;
+            }
+            match inner {
+                Some(inner) => chain = inner,
+                None => return,
+            }
+        }
+    }
+
+    /// Takes the result of a chain a handler returned, if it has settled: fired, idle,
+    /// and nothing left to run.
+    fn take_settled(&self) -> Option<Outcome> {
+        let mut state = self.state.borrow_mut();
+        if state.idle_with_result() && state.stages.is_empty() {
+            state.result.take()
+        } else {
+            None
+        }
+    }
+}
+
+/// Runs `start`'s stages until it runs out, pauses, or waits, switching to another chain
+/// where a stage hands the result over. See the module docs.
+fn run(start: &Rc<Chain>) {
+    let mut chain = Rc::clone(start);
+    loop {
+        let (stage, outcome) = {
+            let mut state = chain.state.borrow_mut();
+            if !state.idle_with_result() {
+                return;
+            }
+            let Some(stage) = state.stages.pop_front() else {
+                return;
+            };
+            let Some(outcome) = state.result.take() else {
+                // The result was handed on; stages added after that have nothing to run on.
+                state.stages.push_front(stage);
+                return;
+            };
+            state.running = matches!(stage, Stage::Handler { .. });
+            (stage, outcome)
+        };
+        match stage {
+            Stage::Handler { call, at } => {
+                let next = run_handler(&chain, call, at, outcome);
+                let mut state = chain.state.borrow_mut();
+                state.running = false;
+                // `None` leaves alone a result an inner chain may already have resumed
+                // us with while we were still marked as running.
+                if next.is_some() {
+                    state.result = next;
+                }
+            }
+            Stage::Resume(outer) => {
+                let outcome = outer.entering(outcome);
+                {
+                    let mut state = outer.state.borrow_mut();
+                    state.waiting_on = None;
+                    state.result = Some(outcome);
+                }
+                chain = outer;
+            }
+            Stage::Feed(target) => {
+                if target.has_fired() {
+                    // Fired already (cancelled): keep the result here, so a failure is
+                    // still reported when this chain goes away.
+                    chain.state.borrow_mut().result = Some(outcome);
+                    return;
+                }
+                let canceller = {
+                    let mut state = target.state.borrow_mut();
+                    state.fired = true;
+                    state.result = Some(target.entering(outcome));
+                    state.canceller.take()
+                };
+                drop(canceller);
+                chain = target;
+            }
+        }
+    }
+}
+
+/// Runs one handler, catching panics and following a returned Deferred. Returns the
+/// chain's next result, or `None` if the result was handed away or the chain now waits.
+fn run_handler(
+    chain: &Rc<Chain>,
+    call: Handler,
+    at: &'static Location<'static>,
+    outcome: Outcome,
+) -> Option<Outcome> {
+    let input_error = outcome.as_ref().err().map(error_addr);
+    let step = catch_unwind(AssertUnwindSafe(|| call(outcome)))
+        .unwrap_or_else(|payload| Step::Done(Err(Failure::from_panic(payload))));
+    let mut outcome = match step {
+        Step::Done(outcome) => outcome,
+        Step::Consumed => return None,
+        Step::Wait(inner) if Rc::ptr_eq(&inner, chain) => Err(Failure::msg(
+            "a handler returned the Deferred it was added to; it would wait for itself forever",
+        )),
+        Step::Wait(inner) => match inner.take_settled() {
+            Some(outcome) => outcome,
+            None => {
+                chain.state.borrow_mut().waiting_on = Some(Rc::downgrade(&inner));
+                inner.push(Stage::Resume(Rc::clone(chain)));
+                return None;
+            }
+        },
+    };
+    if let Err(failure) = &mut outcome {
+        let trace = if input_error == Some(error_addr(failure)) {
+            Trace::PassedThrough(at)
+        } else {
+            Trace::RaisedIn(at)
+        };
+        failure.push_trace(trace);
+    }
+    Some(outcome)
+}
+
+impl Drop for Chain {
+    fn drop(&mut self) {
+        let state = self.state.get_mut();
+        if let Some(Err(failure)) = state.result.take() {
+            report::unhandled(failure, self.created_at);
+        }
+    }
+}
+
+impl fmt::Debug for Chain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Ok(state) = self.state.try_borrow() else {
+            return f.write_str("Deferred { running }");
+        };
+        let status = match (&state.result, state.fired) {
+            (_, false) => "pending",
+            _ if state.waiting_on.is_some() => "waiting on another Deferred",
+            _ if state.paused > 0 => "paused",
+            (Some(Ok(_)), true) => "succeeded",
+            (Some(Err(_)), true) => "failed",
+            (None, true) => "handed on",
+        };
+        f.debug_struct("Deferred")
+            .field("status", &status)
+            .field("created_at", &format_args!("{}", self.created_at))
+            .field("stages", &state.stages.len())
+            .finish()
+    }
+}

@@ -1,0 +1,284 @@
+//! `Failure`: the error value that travels down a chain's errback side.
+
+use std::any::Any;
+use std::backtrace::{Backtrace, BacktraceStatus};
+use std::error::Error;
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+
+use crate::errors::PanicError;
+
+/// An error travelling down a Deferred's chain, with the trail it left.
+///
+/// A `Failure` wraps any `Error + Send + Sync + 'static`. It is one pointer wide and
+/// cheap to clone (the error is shared, not copied), so one failure can be delivered to
+/// several chains. It records where it was created and, as it travels, where the
+/// Deferreds it entered were created and which callbacks it passed: the trail that the
+/// unhandled-failure report prints.
+///
+/// Like `anyhow::Error`, `Failure` does not implement [`std::error::Error`] itself; that
+/// is what lets `?` turn any error into a `Failure` inside a callback.
+///
+/// # Example: trap one kind of error, re-raise the rest
+///
+/// ```
+/// use deferreds::{fail, Deferred, Failure};
+/// use std::num::ParseIntError;
+///
+/// let parse_error = "x".parse::<i32>().unwrap_err();
+/// let d: Deferred<i32> = fail(parse_error)
+///     .add_errback(|f: Failure| {
+///         f.trap::<ParseIntError>()?; // anything else keeps travelling
+///         Ok(0)
+///     });
+/// assert_eq!(deferreds::testing::success_result_of(d), 0);
+/// ```
+#[derive(Clone)]
+pub struct Failure {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    error: Arc<dyn Error + Send + Sync>,
+    created_at: &'static Location<'static>,
+    trail: Vec<Trace>,
+    backtrace: Option<Arc<Backtrace>>,
+}
+
+/// One step of a [`Failure`]'s trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trace {
+    /// The failure entered a Deferred created here.
+    Entered(&'static Location<'static>),
+    /// A handler added here raised the failure (returned `Err` or panicked).
+    RaisedIn(&'static Location<'static>),
+    /// The failure passed through a handler added here without being handled: a
+    /// callback skipped on the failure path, or an errback that re-raised.
+    PassedThrough(&'static Location<'static>),
+}
+
+impl Trace {
+    /// Where in the source this step happened.
+    pub fn location(&self) -> &'static Location<'static> {
+        match *self {
+            Trace::Entered(at) | Trace::RaisedIn(at) | Trace::PassedThrough(at) => at,
+        }
+    }
+}
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self {
+            Trace::Entered(_) => "entered the Deferred created at",
+            Trace::RaisedIn(_) => "raised in the handler added at",
+            Trace::PassedThrough(_) => "passed the handler added at",
+        };
+        write!(f, "{what} {}", self.location())
+    }
+}
+
+impl Failure {
+    /// Wraps an error, recording the caller as the failure's origin.
+    ///
+    /// A backtrace is captured when the environment asks for one (`RUST_BACKTRACE` or
+    /// `RUST_LIB_BACKTRACE`), as [`Backtrace::capture`] decides.
+    #[track_caller]
+    pub fn new<E: Error + Send + Sync + 'static>(error: E) -> Failure {
+        Failure::from_arc(Arc::new(error), Location::caller())
+    }
+
+    pub(crate) fn with_location<E: Error + Send + Sync + 'static>(
+        error: E,
+        created_at: &'static Location<'static>,
+    ) -> Failure {
+        Failure::from_arc(Arc::new(error), created_at)
+    }
+
+    /// A failure carrying only a message, for errors that need no type of their own.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let f = deferreds::Failure::msg("could not multiply");
+    /// assert_eq!(f.to_string(), "could not multiply");
+    /// ```
+    #[track_caller]
+    pub fn msg(message: impl Into<String>) -> Failure {
+        Failure::new(MessageError(message.into()))
+    }
+
+    /// Wraps an already boxed error.
+    #[track_caller]
+    pub fn from_boxed(error: Box<dyn Error + Send + Sync>) -> Failure {
+        Failure::from_arc(Arc::from(error), Location::caller())
+    }
+
+    /// Turns a panic payload into a failure holding a [`PanicError`].
+    #[track_caller]
+    pub fn from_panic(payload: Box<dyn Any + Send>) -> Failure {
+        Failure::new(PanicError::from_payload(payload))
+    }
+
+    fn from_arc(
+        error: Arc<dyn Error + Send + Sync>,
+        created_at: &'static Location<'static>,
+    ) -> Failure {
+        let backtrace = Backtrace::capture();
+        let backtrace =
+            (backtrace.status() == BacktraceStatus::Captured).then(|| Arc::new(backtrace));
+        Failure {
+            inner: Arc::new(Inner {
+                error,
+                created_at,
+                trail: Vec::new(),
+                backtrace,
+            }),
+        }
+    }
+
+    /// Returns the error if it is an `E`, and the failure itself otherwise.
+    ///
+    /// This is Twisted's `Failure.trap`: in a handler returning `Result<_, Failure>`,
+    /// `failure.trap::<E>()?` handles `E` and re-raises anything else unchanged.
+    ///
+    /// # Errors
+    ///
+    /// A clone of this failure when the error is not an `E`.
+    pub fn trap<E: Error + 'static>(&self) -> Result<&E, Failure> {
+        self.downcast_ref::<E>().ok_or_else(|| self.clone())
+    }
+
+    /// Whether the error is an `E`.
+    pub fn check<E: Error + 'static>(&self) -> bool {
+        self.inner.error.is::<E>()
+    }
+
+    /// The error as an `E`, if it is one.
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
+        self.inner.error.downcast_ref::<E>()
+    }
+
+    /// The wrapped error.
+    pub fn error(&self) -> &(dyn Error + Send + Sync + 'static) {
+        &*self.inner.error
+    }
+
+    /// Where the failure was created.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.inner.created_at
+    }
+
+    /// The Deferreds this failure entered and the handlers it met, oldest first.
+    pub fn trail(&self) -> &[Trace] {
+        &self.inner.trail
+    }
+
+    /// The backtrace taken at creation, if the environment asked for one.
+    pub fn backtrace(&self) -> Option<&Backtrace> {
+        self.inner.backtrace.as_deref()
+    }
+
+    /// Whether two failures share one underlying error (clones of one another).
+    pub fn same_error(&self, other: &Failure) -> bool {
+        Arc::ptr_eq(&self.inner.error, &other.inner.error)
+    }
+
+    pub(crate) fn push_trace(&mut self, trace: Trace) {
+        Arc::make_mut(&mut self.inner).trail.push(trace);
+    }
+
+    /// The report printed for an unhandled failure: message, origin, trail and causes.
+    pub fn report(&self) -> String {
+        use fmt::Write as _;
+        let mut out = format!("{self}\n  created at {}", self.location());
+        for step in self.trail() {
+            let _ = write!(out, "\n  {step}");
+        }
+        let mut source = self.error().source();
+        while let Some(cause) = source {
+            let _ = write!(out, "\n  caused by: {cause}");
+            source = cause.source();
+        }
+        out
+    }
+}
+
+impl<E: Error + Send + Sync + 'static> From<E> for Failure {
+    #[track_caller]
+    fn from(error: E) -> Failure {
+        Failure::new(error)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner.error, f)
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure")
+            .field("error", &self.inner.error)
+            .field("created_at", &format_args!("{}", self.inner.created_at))
+            .field("trail", &self.inner.trail)
+            .finish()
+    }
+}
+
+impl AsRef<dyn Error + Send + Sync> for Failure {
+    fn as_ref(&self) -> &(dyn Error + Send + Sync + 'static) {
+        self.error()
+    }
+}
+
+/// The error behind [`Failure::msg`].
+#[derive(Debug)]
+struct MessageError(String);
+
+impl fmt::Display for MessageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for MessageError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_is_one_pointer_and_thread_safe() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Failure>();
+        assert_eq!(std::mem::size_of::<Failure>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn clones_share_the_error_but_not_later_trail() {
+        let mut a = Failure::msg("boom");
+        let b = a.clone();
+        a.push_trace(Trace::PassedThrough(Location::caller()));
+        assert!(a.same_error(&b));
+        assert_eq!(a.trail().len(), 1);
+        assert!(b.trail().is_empty());
+    }
+
+    #[test]
+    fn report_lists_origin_trail_and_causes() {
+        let io = std::io::Error::other(Failure::msg("inner").to_string());
+        let mut f = Failure::new(io);
+        f.push_trace(Trace::RaisedIn(Location::caller()));
+        let report = f.report();
+        assert!(report.starts_with("inner\n  created at "), "{report}");
+        assert!(
+            report.contains("raised in the handler added at"),
+            "{report}"
+        );
+        assert!(report.contains(file!()), "{report}");
+    }
+}

@@ -1,0 +1,76 @@
+//! Awaiting a Deferred: `Deferred<T>` as `IntoFuture`.
+
+use std::cell::RefCell;
+use std::future::{Future, IntoFuture};
+use std::panic::Location;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use crate::chain::Step;
+use crate::outcome::take;
+use crate::{Deferred, Failure};
+
+/// The future of a [`Deferred`]'s result, from `deferred.await` or `into_future()`.
+///
+/// It takes the result off the chain when the chain gets to it, so an awaited failure is
+/// the awaiting code's to handle and is not reported as unhandled. Dropping the future
+/// does not cancel the Deferred (cancel the Deferred itself for that); a result that
+/// arrives after the drop stays on the chain and a failure is reported as usual.
+#[derive(Debug)]
+pub struct DeferredFuture<T> {
+    slot: Rc<RefCell<Slot<T>>>,
+}
+
+#[derive(Debug)]
+struct Slot<T> {
+    result: Option<Result<T, Failure>>,
+    waker: Option<Waker>,
+}
+
+impl<T: 'static> IntoFuture for Deferred<T> {
+    type Output = Result<T, Failure>;
+    type IntoFuture = DeferredFuture<T>;
+
+    #[track_caller]
+    fn into_future(self) -> DeferredFuture<T> {
+        let slot = Rc::new(RefCell::new(Slot {
+            result: None,
+            waker: None,
+        }));
+        let target = Rc::downgrade(&slot);
+        let chain = self.into_chain();
+        let handler = Box::new(move |outcome: crate::chain::Outcome| {
+            let Some(slot) = target.upgrade() else {
+                return Step::Done(outcome);
+            };
+            let result = outcome.map(|mut value| take::<T>(&mut value));
+            let waker = {
+                let mut slot = slot.borrow_mut();
+                slot.result = Some(result);
+                slot.waker.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            Step::Consumed
+        });
+        chain.add_handler(handler, Location::caller());
+        DeferredFuture { slot }
+    }
+}
+
+impl<T> Future for DeferredFuture<T> {
+    type Output = Result<T, Failure>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut slot = self.slot.borrow_mut();
+        match slot.result.take() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                slot.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
