@@ -44,6 +44,11 @@
 //! a `Deferred<U>`; see [`IntoOutcome`]. A Deferred can also be awaited: its output is
 //! `Result<T, Failure>`.
 
+// The README's example runs as a doc test, so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExample;
+
 mod chain;
 mod deferred;
 mod errors;
