@@ -49,10 +49,7 @@ pub(crate) enum Step {
 
 enum Stage {
     /// A callback/errback pair added by `add_callbacks` and friends.
-    Handler {
-        call: Handler,
-        at: &'static Location<'static>,
-    },
+    Handler { call: Handler, at: &'static Location<'static> },
     /// Hand the result to this outer chain, which is waiting on us.
     Resume(Rc<Chain>),
     /// Fire this chain with our result (`chain_deferred`).
@@ -211,11 +208,7 @@ impl Chain {
         loop {
             let (fired, canceller, inner) = {
                 let mut state = chain.state.borrow_mut();
-                let canceller = if state.fired {
-                    None
-                } else {
-                    state.canceller.take()
-                };
+                let canceller = if state.fired { None } else { state.canceller.take() };
                 let inner = state.waiting_on.as_ref().and_then(Weak::upgrade);
                 (state.fired, canceller, inner)
             };
@@ -237,11 +230,7 @@ impl Chain {
     /// and nothing left to run.
     fn take_settled(&self) -> Option<Outcome> {
         let mut state = self.state.borrow_mut();
-        if state.idle_with_result() && state.stages.is_empty() {
-            state.result.take()
-        } else {
-            None
-        }
+        if state.idle_with_result() && state.stages.is_empty() { state.result.take() } else { None }
     }
 }
 

@@ -56,10 +56,7 @@ impl<T: 'static> Deferred<T> {
     #[allow(clippy::new_ret_no_self)]
     pub fn new() -> (Deferred<T>, Resolver<T>) {
         let chain = Chain::new(Location::caller(), None);
-        (
-            Deferred::from_chain(Rc::clone(&chain)),
-            Resolver::from_chain(chain),
-        )
+        (Deferred::from_chain(Rc::clone(&chain)), Resolver::from_chain(chain))
     }
 
     /// A pending Deferred whose [`cancel`](Deferred::cancel) calls `canceller` first.
@@ -84,17 +81,11 @@ impl<T: 'static> Deferred<T> {
     ) -> (Deferred<T>, Resolver<T>) {
         let canceller = Box::new(move |chain| canceller(Resolver::for_canceller(chain)));
         let chain = Chain::new(Location::caller(), Some(canceller));
-        (
-            Deferred::from_chain(Rc::clone(&chain)),
-            Resolver::from_chain(chain),
-        )
+        (Deferred::from_chain(Rc::clone(&chain)), Resolver::from_chain(chain))
     }
 
     pub(crate) fn from_chain(chain: Rc<Chain>) -> Deferred<T> {
-        Deferred {
-            chain,
-            _value: PhantomData,
-        }
+        Deferred { chain, _value: PhantomData }
     }
 
     pub(crate) fn into_chain(self) -> Rc<Chain> {
@@ -326,10 +317,7 @@ impl<T> fmt::Debug for Deferred<T> {
 /// ```
 #[track_caller]
 pub fn succeed<T: 'static>(value: T) -> Deferred<T> {
-    Deferred::from_chain(Chain::fired_with(
-        Location::caller(),
-        Ok(Box::new(Some(value))),
-    ))
+    Deferred::from_chain(Chain::fired_with(Location::caller(), Ok(Box::new(Some(value)))))
 }
 
 /// A Deferred that has already failed with `failure`.

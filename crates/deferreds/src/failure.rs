@@ -129,14 +129,7 @@ impl Failure {
         let backtrace = Backtrace::capture();
         let backtrace =
             (backtrace.status() == BacktraceStatus::Captured).then(|| Arc::new(backtrace));
-        Failure {
-            inner: Arc::new(Inner {
-                error,
-                created_at,
-                trail: Vec::new(),
-                backtrace,
-            }),
-        }
+        Failure { inner: Arc::new(Inner { error, created_at, trail: Vec::new(), backtrace }) }
     }
 
     /// Returns the error if it is an `E`, and the failure itself otherwise.
@@ -275,10 +268,7 @@ mod tests {
         f.push_trace(Trace::RaisedIn(Location::caller()));
         let report = f.report();
         assert!(report.starts_with("inner\n  created at "), "{report}");
-        assert!(
-            report.contains("raised in the handler added at"),
-            "{report}"
-        );
+        assert!(report.contains("raised in the handler added at"), "{report}");
         assert!(report.contains(file!()), "{report}");
     }
 }

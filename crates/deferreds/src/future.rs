@@ -34,10 +34,7 @@ impl<T: 'static> IntoFuture for Deferred<T> {
 
     #[track_caller]
     fn into_future(self) -> DeferredFuture<T> {
-        let slot = Rc::new(RefCell::new(Slot {
-            result: None,
-            waker: None,
-        }));
+        let slot = Rc::new(RefCell::new(Slot { result: None, waker: None }));
         let target = Rc::downgrade(&slot);
         let chain = self.into_chain();
         let handler = Box::new(move |outcome: crate::chain::Outcome| {

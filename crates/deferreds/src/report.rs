@@ -59,10 +59,7 @@ fn emit(report: Report) {
 }
 
 pub(crate) fn unhandled(failure: Failure, created_at: &'static Location<'static>) {
-    emit(Report {
-        failure,
-        unhandled_in: Some(created_at),
-    });
+    emit(Report { failure, unhandled_in: Some(created_at) });
 }
 
 /// Reports a failure and ends the failure path: the terminal errback.
@@ -89,9 +86,6 @@ pub(crate) fn unhandled(failure: Failure, created_at: &'static Location<'static>
 ///
 /// Never: the signature is that of an errback.
 pub fn log_err(failure: Failure) -> Result<(), Failure> {
-    emit(Report {
-        failure,
-        unhandled_in: None,
-    });
+    emit(Report { failure, unhandled_in: None });
     Ok(())
 }

@@ -38,25 +38,15 @@ pub struct Resolver<T> {
 
 impl<T: 'static> Resolver<T> {
     pub(crate) fn from_chain(chain: Rc<Chain>) -> Resolver<T> {
-        Resolver {
-            chain: Some(chain),
-            fail_on_drop: true,
-            _value: PhantomData,
-        }
+        Resolver { chain: Some(chain), fail_on_drop: true, _value: PhantomData }
     }
 
     pub(crate) fn for_canceller(chain: Rc<Chain>) -> Resolver<T> {
-        Resolver {
-            chain: Some(chain),
-            fail_on_drop: false,
-            _value: PhantomData,
-        }
+        Resolver { chain: Some(chain), fail_on_drop: false, _value: PhantomData }
     }
 
     pub(crate) fn into_chain(mut self) -> Rc<Chain> {
-        self.chain
-            .take()
-            .expect("an unfired resolver holds its chain")
+        self.chain.take().expect("an unfired resolver holds its chain")
     }
 
     /// Fires the Deferred with a value; its handlers run now, on this thread.
@@ -97,8 +87,6 @@ impl<T> Drop for Resolver<T> {
 
 impl<T> fmt::Debug for Resolver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Resolver")
-            .field("deferred", &self.chain)
-            .finish()
+        f.debug_struct("Resolver").field("deferred", &self.chain).finish()
     }
 }

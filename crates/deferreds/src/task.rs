@@ -42,10 +42,7 @@ impl Clock {
     pub fn new() -> Clock {
         let now = Rc::new(Cell::new(Duration::ZERO));
         let reader = Rc::clone(&now);
-        Clock {
-            now,
-            timers: Rc::new(Timers::new(move || reader.get())),
-        }
+        Clock { now, timers: Rc::new(Timers::new(move || reader.get())) }
     }
 
     /// Moves time forward by `amount` and runs every call now due, in order, including

@@ -34,10 +34,9 @@ pub fn result_of<T: 'static>(deferred: Deferred<T>) -> Option<Result<T, Failure>
 pub fn success_result_of<T: 'static>(deferred: Deferred<T>) -> T {
     match result_of(deferred) {
         Some(Ok(value)) => value,
-        Some(Err(failure)) => panic!(
-            "expected a success result, got a failure: {}",
-            failure.report()
-        ),
+        Some(Err(failure)) => {
+            panic!("expected a success result, got a failure: {}", failure.report())
+        }
         None => panic!("expected a success result, but the Deferred has no result yet"),
     }
 }
@@ -63,10 +62,7 @@ pub fn failure_result_of<T: 'static>(deferred: Deferred<T>) -> Failure {
 /// If a handler added now would run at once.
 #[track_caller]
 pub fn assert_no_result<T: 'static>(deferred: &Deferred<T>) {
-    assert!(
-        !deferred.has_result(),
-        "expected no result, but the Deferred has one: {deferred:?}"
-    );
+    assert!(!deferred.has_result(), "expected no result, but the Deferred has one: {deferred:?}");
 }
 
 /// Collects this thread's failure reports (unhandled failures and [`log_err`](crate::log_err)
@@ -101,10 +97,7 @@ impl ReportCapture {
             captures.push(Vec::new());
             captures.len()
         });
-        ReportCapture {
-            depth,
-            started_at: Location::caller(),
-        }
+        ReportCapture { depth, started_at: Location::caller() }
     }
 
     /// Takes every report collected so far.

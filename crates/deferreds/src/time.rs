@@ -232,11 +232,7 @@ impl Queue {
         self.next_seq.set(seq + 1);
         entry.deadline.set(deadline);
         entry.seq.set(seq);
-        self.heap.borrow_mut().push(Reverse(Queued {
-            deadline,
-            seq,
-            entry: Rc::clone(entry),
-        }));
+        self.heap.borrow_mut().push(Reverse(Queued { deadline, seq, entry: Rc::clone(entry) }));
     }
 
     /// Counts one more dead entry; rebuilds the heap without them once they are the
@@ -323,24 +319,15 @@ impl Timers {
     /// The pending calls, earliest first.
     pub fn pending(&self) -> Vec<DelayedCall> {
         let heap = self.queue.heap.borrow();
-        let mut live: Vec<&Queued> = heap
-            .iter()
-            .map(|Reverse(queued)| queued)
-            .filter(|queued| queued.is_live())
-            .collect();
+        let mut live: Vec<&Queued> =
+            heap.iter().map(|Reverse(queued)| queued).filter(|queued| queued.is_live()).collect();
         live.sort();
-        live.into_iter()
-            .map(|q| DelayedCall {
-                entry: Rc::clone(&q.entry),
-            })
-            .collect()
+        live.into_iter().map(|q| DelayedCall { entry: Rc::clone(&q.entry) }).collect()
     }
 }
 
 impl fmt::Debug for Timers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Timers")
-            .field("pending", &self.pending().len())
-            .finish()
+        f.debug_struct("Timers").field("pending", &self.pending().len()).finish()
     }
 }

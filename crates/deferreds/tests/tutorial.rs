@@ -72,11 +72,7 @@ fn section_1_simplest_function_returning_a_deferred() {
 #[test]
 fn section_1_errback_traps_the_broken_promise() {
     for broken in [false, true] {
-        let d = if broken {
-            fail(ValueError("Bummer"))
-        } else {
-            succeed("Some value")
-        };
+        let d = if broken { fail(ValueError("Bummer")) } else { succeed("Some value") };
         let printed = Printed::default();
         let (on_value, on_error) = (printed.clone(), printed.clone());
         let d = d.add_callbacks(
@@ -91,11 +87,8 @@ fn section_1_errback_traps_the_broken_promise() {
             },
         );
         success_result_of(d);
-        let expected = if broken {
-            "There was a problem Bummer"
-        } else {
-            "Yay, I got \"Some value\""
-        };
+        let expected =
+            if broken { "There was a problem Bummer" } else { "Yay, I got \"Some value\"" };
         assert_eq!(printed.lines(), [expected]);
     }
 }
@@ -105,28 +98,15 @@ fn section_1_errback_traps_the_broken_promise() {
 fn section_2_failure_bypasses_the_remaining_callbacks() {
     for (cb_fails, cb2_fails) in [(false, false), (true, false), (false, true), (true, true)] {
         let printed = Printed::default();
-        let (p1, p2, p3, p4) = (
-            printed.clone(),
-            printed.clone(),
-            printed.clone(),
-            printed.clone(),
-        );
+        let (p1, p2, p3, p4) = (printed.clone(), printed.clone(), printed.clone(), printed.clone());
         let d = succeed(())
             .add_callback(move |()| {
                 p1.print("cb");
-                if cb_fails {
-                    Err(ValueError("failed").into())
-                } else {
-                    Ok(1)
-                }
+                if cb_fails { Err(ValueError("failed").into()) } else { Ok(1) }
             })
             .add_callback(move |value: i32| {
                 p2.print(format!("cb2 got {value}"));
-                if cb2_fails {
-                    Err(ValueError("failed").into())
-                } else {
-                    Ok(value + 1)
-                }
+                if cb2_fails { Err(ValueError("failed").into()) } else { Ok(value + 1) }
             })
             .add_callbacks(
                 move |value| {
@@ -141,17 +121,13 @@ fn section_2_failure_bypasses_the_remaining_callbacks() {
             );
         success_result_of(d);
         let expected: Vec<String> = match (cb_fails, cb2_fails) {
-            (false, false) => vec![
-                "cb".into(),
-                "cb2 got 1".into(),
-                "Final value calculated 2".into(),
-            ],
+            (false, false) => {
+                vec!["cb".into(), "cb2 got 1".into(), "Final value calculated 2".into()]
+            }
             (true, _) => vec!["cb".into(), "Something failed failed".into()],
-            (false, true) => vec![
-                "cb".into(),
-                "cb2 got 1".into(),
-                "Something failed failed".into(),
-            ],
+            (false, true) => {
+                vec!["cb".into(), "cb2 got 1".into(), "Something failed failed".into()]
+            }
         };
         assert_eq!(printed.lines(), expected);
     }
@@ -162,13 +138,7 @@ fn section_2_failure_bypasses_the_remaining_callbacks() {
 fn section_2_recover_is_the_except_clause() {
     for cb_fails in [false, true] {
         let d = succeed(())
-            .add_callback(move |()| {
-                if cb_fails {
-                    Err(ValueError("failed").into())
-                } else {
-                    Ok(1)
-                }
-            })
+            .add_callback(move |()| if cb_fails { Err(ValueError("failed").into()) } else { Ok(1) })
             .add_callbacks(
                 |value: i32| Ok(value + 1),
                 |failure: Failure| {
@@ -177,11 +147,7 @@ fn section_2_recover_is_the_except_clause() {
                 },
             )
             .add_callback(|value| Ok::<_, Failure>(format!("Saw value {value}")));
-        let expected = if cb_fails {
-            "Saw value 0"
-        } else {
-            "Saw value 2"
-        };
+        let expected = if cb_fails { "Saw value 0" } else { "Saw value 2" };
         assert_eq!(success_result_of(d), expected);
     }
 }
@@ -190,11 +156,9 @@ fn section_2_recover_is_the_except_clause() {
 // reports the bug that a negative square root is.
 #[test]
 fn section_2_log_err_reports_what_the_chain_did_not_handle() {
-    for (input, printed) in [
-        (Ok(5.0_f64), Some(5.0_f64.sqrt())),
-        (Ok(-1.0), None),
-        (Err(()), Some(-1.0)),
-    ] {
+    for (input, printed) in
+        [(Ok(5.0_f64), Some(5.0_f64.sqrt())), (Ok(-1.0), None), (Err(()), Some(-1.0))]
+    {
         let capture = ReportCapture::start();
         let seen = Rc::new(RefCell::new(None));
         let out = Rc::clone(&seen);
@@ -205,11 +169,7 @@ fn section_2_log_err_reports_what_the_chain_did_not_handle() {
         let d = d
             .add_callbacks(
                 |x: f64| {
-                    if x < 0.0 {
-                        Err(Failure::msg("math domain error"))
-                    } else {
-                        Ok(x.sqrt())
-                    }
+                    if x < 0.0 { Err(Failure::msg("math domain error")) } else { Ok(x.sqrt()) }
                 },
                 |_failure| Ok(-1.0),
             )
@@ -272,11 +232,7 @@ fn section_2_calculate() {
 #[test]
 fn section_3_succeed_shortcuts_the_zero_case() {
     fn fast_remote_multiply(clock: &Clock, a: i64, b: i64) -> Deferred<i64> {
-        if a == 0 || b == 0 {
-            succeed(0)
-        } else {
-            remote_multiply(clock, a, b, false)
-        }
+        if a == 0 || b == 0 { succeed(0) } else { remote_multiply(clock, a, b, false) }
     }
     let clock = Clock::new();
     let zero = fast_remote_multiply(&clock, 5, 0);
@@ -298,11 +254,7 @@ fn section_3_maybe_deferred_harmonises_local_and_remote() {
     fn multiply(clock: &Clock, how: &How, a: i64, b: i64) -> Deferred<i64> {
         match *how {
             How::Local { fails } => maybe_deferred(move || {
-                if fails {
-                    Err(ValueError("random failure").into())
-                } else {
-                    Ok(a * b)
-                }
+                if fails { Err(ValueError("random failure").into()) } else { Ok(a * b) }
             }),
             How::Remote => maybe_deferred(|| remote_multiply(clock, a, b, false)),
         }
@@ -332,24 +284,14 @@ fn section_3_inverse_multiply_converts_one_error_into_a_value() {
             |x| Ok(1.0 / x as f64),
             |err: Failure| {
                 let exc = err.trap::<ValueError>()?;
-                if exc.0 == "Value too large" {
-                    Ok(0.0)
-                } else {
-                    Err(err)
-                }
+                if exc.0 == "Value too large" { Ok(0.0) } else { Err(err) }
             },
         )
     }
     assert_eq!(success_result_of(inverse_multiply(succeed(4))), 0.25);
-    assert_eq!(
-        success_result_of(inverse_multiply(fail(ValueError("Value too large")))),
-        0.0
-    );
+    assert_eq!(success_result_of(inverse_multiply(fail(ValueError("Value too large")))), 0.0);
     let other = failure_result_of(inverse_multiply(fail(ValueError("could not multiply"))));
-    assert_eq!(
-        other.downcast_ref::<ValueError>(),
-        Some(&ValueError("could not multiply"))
-    );
+    assert_eq!(other.downcast_ref::<ValueError>(), Some(&ValueError("could not multiply")));
     let unrelated = failure_result_of(inverse_multiply(fail(Failure::msg("network down"))));
     assert_eq!(unrelated.to_string(), "network down");
 }
