@@ -305,7 +305,7 @@ fn run_handler(
 ) -> Option<Outcome> {
     let input_error = outcome.as_ref().err().map(error_addr);
     let step = catch_unwind(AssertUnwindSafe(|| call(outcome)))
-        .unwrap_or_else(|payload| Step::Done(Err(Failure::from_panic(payload))));
+        .unwrap_or_else(|payload| Step::Done(Err(Failure::from_panic_at(payload, at))));
     let mut outcome = match step {
         Step::Done(outcome) => outcome,
         Step::Consumed => return None,

@@ -360,7 +360,7 @@ where
 {
     let at = Location::caller();
     let step = catch_unwind(AssertUnwindSafe(|| f().into_step(None)))
-        .unwrap_or_else(|payload| Step::Done(Err(Failure::from_panic(payload))));
+        .unwrap_or_else(|payload| Step::Done(Err(Failure::from_panic_at(payload, at))));
     match step {
         Step::Wait(chain) => Deferred::from_chain(chain),
         Step::Done(outcome) => Deferred::from_chain(Chain::fired_with(at, outcome)),

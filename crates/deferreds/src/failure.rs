@@ -9,6 +9,10 @@ use std::sync::Arc;
 
 use crate::errors::PanicError;
 
+/// How many trail steps a failure keeps. A failure can pass a million handlers; a report
+/// that long helps nobody, and the memory would grow with the chain.
+const TRAIL_LIMIT: usize = 64;
+
 /// An error travelling down a Deferred's chain, with the trail it left.
 ///
 /// A `Failure` wraps any `Error + Send + Sync + 'static`. It is one pointer wide and
@@ -43,7 +47,10 @@ pub struct Failure {
 struct Inner {
     error: Arc<dyn Error + Send + Sync>,
     created_at: &'static Location<'static>,
+    /// At most `TRAIL_LIMIT` steps: the oldest half and the newest half are kept.
     trail: Vec<Trace>,
+    /// Steps dropped from the middle of the trail to keep it within `TRAIL_LIMIT`.
+    omitted: usize,
     backtrace: Option<Arc<Backtrace>>,
 }
 
@@ -122,6 +129,14 @@ impl Failure {
         Failure::new(PanicError::from_payload(payload))
     }
 
+    /// A panic caught in a handler added at `at`: the failure's origin is the handler.
+    pub(crate) fn from_panic_at(
+        payload: Box<dyn Any + Send>,
+        at: &'static Location<'static>,
+    ) -> Failure {
+        Failure::with_location(PanicError::from_payload(payload), at)
+    }
+
     fn from_arc(
         error: Arc<dyn Error + Send + Sync>,
         created_at: &'static Location<'static>,
@@ -129,7 +144,9 @@ impl Failure {
         let backtrace = Backtrace::capture();
         let backtrace =
             (backtrace.status() == BacktraceStatus::Captured).then(|| Arc::new(backtrace));
-        Failure { inner: Arc::new(Inner { error, created_at, trail: Vec::new(), backtrace }) }
+        Failure {
+            inner: Arc::new(Inner { error, created_at, trail: Vec::new(), omitted: 0, backtrace }),
+        }
     }
 
     /// Returns the error if it is an `E`, and the failure itself otherwise.
@@ -165,8 +182,16 @@ impl Failure {
     }
 
     /// The Deferreds this failure entered and the handlers it met, oldest first.
+    ///
+    /// A long trail keeps its oldest and newest steps; [`omitted_steps`](Failure::omitted_steps)
+    /// counts those left out between them.
     pub fn trail(&self) -> &[Trace] {
         &self.inner.trail
+    }
+
+    /// How many steps were left out of the middle of a long [`trail`](Failure::trail).
+    pub fn omitted_steps(&self) -> usize {
+        self.inner.omitted
     }
 
     /// The backtrace taken at creation, if the environment asked for one.
@@ -180,14 +205,26 @@ impl Failure {
     }
 
     pub(crate) fn push_trace(&mut self, trace: Trace) {
-        Arc::make_mut(&mut self.inner).trail.push(trace);
+        let inner = Arc::make_mut(&mut self.inner);
+        if inner.trail.len() == TRAIL_LIMIT {
+            inner.trail.remove(TRAIL_LIMIT / 2);
+            inner.omitted += 1;
+        }
+        inner.trail.push(trace);
     }
 
     /// The report printed for an unhandled failure: message, origin, trail and causes.
     pub fn report(&self) -> String {
         use fmt::Write as _;
         let mut out = format!("{self}\n  created at {}", self.location());
-        for step in self.trail() {
+        let (oldest, newest) = self.trail().split_at(self.trail().len().min(TRAIL_LIMIT / 2));
+        for step in oldest {
+            let _ = write!(out, "\n  {step}");
+        }
+        if self.omitted_steps() > 0 {
+            let _ = write!(out, "\n  ... {} more steps ...", self.omitted_steps());
+        }
+        for step in newest {
             let _ = write!(out, "\n  {step}");
         }
         let mut source = self.error().source();
@@ -259,6 +296,23 @@ mod tests {
         assert!(a.same_error(&b));
         assert_eq!(a.trail().len(), 1);
         assert!(b.trail().is_empty());
+    }
+
+    #[test]
+    fn long_trails_keep_the_oldest_and_newest_steps() {
+        let mut f = Failure::msg("far travelled");
+        let first = Location::caller();
+        f.push_trace(Trace::Entered(first));
+        for _ in 0..1_000 {
+            f.push_trace(Trace::PassedThrough(Location::caller()));
+        }
+        let last = Location::caller();
+        f.push_trace(Trace::RaisedIn(last));
+        assert_eq!(f.trail().len(), TRAIL_LIMIT);
+        assert_eq!(f.omitted_steps(), 1_002 - TRAIL_LIMIT);
+        assert_eq!(f.trail()[0], Trace::Entered(first));
+        assert_eq!(f.trail()[TRAIL_LIMIT - 1], Trace::RaisedIn(last));
+        assert!(f.report().contains(&format!("... {} more steps ...", 1_002 - TRAIL_LIMIT)));
     }
 
     #[test]
