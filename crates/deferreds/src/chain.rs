@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use crate::errors::CancelledError;
 use crate::failure::{Failure, Trace};
@@ -75,9 +75,13 @@ struct State {
     /// True while one of this chain's handlers runs; stages added meanwhile are run by
     /// the loop already under way instead of a nested one.
     running: bool,
-    /// The inner chain a handler returned, while we wait for it. Weak: the inner chain
-    /// owns a `Resume` stage pointing back at us, and its resolver keeps it alive.
-    waiting_on: Option<Weak<Chain>>,
+    /// The inner chain a handler returned, while we wait for it. Held strongly: once a
+    /// handler returned it, nothing else may hold it (it may be fired and paused), and
+    /// cancellation must reach it. The inner chain's `Resume` stage points back at us;
+    /// that cycle ends when the inner chain resumes us.
+    waiting_on: Option<Rc<Chain>>,
+    /// Set when another chain will feed this one (`chain_deferred`); only for `Debug`.
+    fed: bool,
     /// Handlers not yet run, in order.
     stages: VecDeque<Stage>,
     /// Given at creation; taken by the first `cancel()`, dropped when the chain fires.
@@ -109,6 +113,7 @@ impl Chain {
                 paused: 0,
                 running: false,
                 waiting_on: None,
+                fed: false,
                 stages: VecDeque::new(),
                 canceller,
             }),
@@ -172,18 +177,37 @@ impl Chain {
     }
 
     pub(crate) fn feed(self: &Rc<Self>, target: Rc<Chain>) {
+        target.state.borrow_mut().fed = true;
         self.push(Stage::Feed(target));
     }
 
     fn push(self: &Rc<Self>, stage: Stage) {
-        let ready = {
+        // A chain with its result and nothing queued runs a new stage at once, without
+        // queueing it (adding to a fired Deferred is common, and this saves the queue).
+        let outcome = {
             let mut state = self.state.borrow_mut();
-            state.stages.push_back(stage);
-            state.idle_with_result()
+            if state.idle_with_result() && state.stages.is_empty() && state.result.is_some() {
+                state.running = true;
+                state.result.take()
+            } else {
+                state.stages.push_back(stage);
+                if state.idle_with_result() {
+                    drop(state);
+                    run(self);
+                }
+                return;
+            }
         };
-        if ready {
-            run(self);
+        let Some(outcome) = outcome else { return };
+        match step(self, stage, outcome) {
+            Flow::Next(next) | Flow::Kept(next) => park(self, VecDeque::new(), Some(next)),
+            Flow::Parked => park(self, VecDeque::new(), None),
+            Flow::Switch(next) => {
+                park(self, VecDeque::new(), None);
+                run(&next);
+            }
         }
+        run(self);
     }
 
     pub(crate) fn pause(&self) {
@@ -209,7 +233,7 @@ impl Chain {
             let (fired, canceller, inner) = {
                 let mut state = chain.state.borrow_mut();
                 let canceller = if state.fired { None } else { state.canceller.take() };
-                let inner = state.waiting_on.as_ref().and_then(Weak::upgrade);
+                let inner = state.waiting_on.clone();
                 (state.fired, canceller, inner)
             };
             if !fired {
@@ -236,61 +260,118 @@ impl Chain {
 
 /// Runs `start`'s stages until it runs out, pauses, or waits, switching to another chain
 /// where a stage hands the result over. See the module docs.
+///
+/// Stages are taken out of the state in batches and run from a local queue with the
+/// result held locally, so the shared state is touched once per batch rather than twice
+/// per stage. Stages added while a batch runs are queued in the state and form the next
+/// batch.
 fn run(start: &Rc<Chain>) {
     let mut chain = Rc::clone(start);
-    loop {
-        let (stage, outcome) = {
+    'chains: loop {
+        let (mut stages, mut outcome) = {
             let mut state = chain.state.borrow_mut();
-            if !state.idle_with_result() {
+            if !state.idle_with_result() || state.stages.is_empty() {
                 return;
             }
-            let Some(stage) = state.stages.pop_front() else {
-                return;
-            };
-            let Some(outcome) = state.result.take() else {
-                // The result was handed on; stages added after that have nothing to run on.
-                state.stages.push_front(stage);
-                return;
-            };
-            state.running = matches!(stage, Stage::Handler { .. });
-            (stage, outcome)
+            // No result: it was handed on, and later stages have nothing to run on.
+            let Some(outcome) = state.result.take() else { return };
+            state.running = true;
+            (std::mem::take(&mut state.stages), outcome)
         };
-        match stage {
-            Stage::Handler { call, at } => {
-                let next = run_handler(&chain, call, at, outcome);
+        loop {
+            let Some(stage) = stages.pop_front() else {
                 let mut state = chain.state.borrow_mut();
-                state.running = false;
-                // `None` leaves alone a result an inner chain may already have resumed
-                // us with while we were still marked as running.
-                if next.is_some() {
-                    state.result = next;
-                }
-            }
-            Stage::Resume(outer) => {
-                let outcome = outer.entering(outcome);
-                {
-                    let mut state = outer.state.borrow_mut();
-                    state.waiting_on = None;
+                if state.stages.is_empty() || state.paused > 0 {
                     state.result = Some(outcome);
-                }
-                chain = outer;
-            }
-            Stage::Feed(target) => {
-                if target.has_fired() {
-                    // Fired already (cancelled): keep the result here, so a failure is
-                    // still reported when this chain goes away.
-                    chain.state.borrow_mut().result = Some(outcome);
+                    state.running = false;
                     return;
                 }
-                let canceller = {
-                    let mut state = target.state.borrow_mut();
-                    state.fired = true;
-                    state.result = Some(target.entering(outcome));
-                    state.canceller.take()
-                };
-                drop(canceller);
-                chain = target;
+                std::mem::swap(&mut stages, &mut state.stages);
+                continue;
+            };
+            match step(&chain, stage, outcome) {
+                Flow::Next(next) => {
+                    outcome = next;
+                    if chain.state.borrow().paused > 0 {
+                        park(&chain, stages, Some(outcome));
+                        return;
+                    }
+                }
+                Flow::Parked => {
+                    // Waiting, or the result was taken away. An inner chain may already
+                    // have resumed us while we were running: look again from the top.
+                    park(&chain, stages, None);
+                    continue 'chains;
+                }
+                Flow::Switch(next) => {
+                    park(&chain, stages, None);
+                    chain = next;
+                    continue 'chains;
+                }
+                Flow::Kept(kept) => {
+                    park(&chain, stages, Some(kept));
+                    return;
+                }
             }
+        }
+    }
+}
+
+/// Puts a batch's unrun stages back in front of any added meanwhile, and the result (if
+/// the chain still has it), and marks the chain as not running.
+fn park(chain: &Chain, mut unrun: VecDeque<Stage>, result: Option<Outcome>) {
+    let mut state = chain.state.borrow_mut();
+    if !unrun.is_empty() {
+        unrun.append(&mut state.stages);
+        state.stages = unrun;
+    }
+    if result.is_some() {
+        state.result = result;
+    }
+    state.running = false;
+}
+
+/// What running one stage leads to.
+enum Flow {
+    /// Carry on with this result.
+    Next(Outcome),
+    /// The chain has no result now: it waits on an inner chain, or a future took it.
+    Parked,
+    /// The result moved to this chain; carry on there.
+    Switch(Rc<Chain>),
+    /// The stage could not hand the result on; it stays on this chain.
+    Kept(Outcome),
+}
+
+fn step(chain: &Rc<Chain>, stage: Stage, outcome: Outcome) -> Flow {
+    match stage {
+        Stage::Handler { call, at } => match run_handler(chain, call, at, outcome) {
+            Some(next) => Flow::Next(next),
+            None => Flow::Parked,
+        },
+        Stage::Resume(outer) => {
+            let outcome = outer.entering(outcome);
+            {
+                let mut state = outer.state.borrow_mut();
+                state.waiting_on = None;
+                state.result = Some(outcome);
+            }
+            Flow::Switch(outer)
+        }
+        Stage::Feed(target) => {
+            if target.has_fired() {
+                // Fired already (cancelled): keep the result here, so a failure is still
+                // reported when this chain goes away.
+                return Flow::Kept(outcome);
+            }
+            let canceller = {
+                let mut state = target.state.borrow_mut();
+                state.fired = true;
+                state.result = Some(target.entering(outcome));
+                state.canceller.take()
+            };
+            drop(canceller);
+            Flow::Switch(target)
         }
     }
 }
@@ -313,9 +394,10 @@ fn run_handler(
             "a handler returned the Deferred it was added to; it would wait for itself forever",
         )),
         Step::Wait(inner) => match inner.take_settled() {
-            Some(outcome) => outcome,
+            // As if the inner chain had resumed us: the failure entered this chain.
+            Some(outcome) => return Some(chain.entering(outcome)),
             None => {
-                chain.state.borrow_mut().waiting_on = Some(Rc::downgrade(&inner));
+                chain.state.borrow_mut().waiting_on = Some(Rc::clone(&inner));
                 inner.push(Stage::Resume(Rc::clone(chain)));
                 return None;
             }
@@ -347,6 +429,7 @@ impl fmt::Debug for Chain {
             return f.write_str("Deferred { running }");
         };
         let status = match (&state.result, state.fired) {
+            (_, false) if state.fed => "waiting on another Deferred",
             (_, false) => "pending",
             _ if state.waiting_on.is_some() => "waiting on another Deferred",
             _ if state.paused > 0 => "paused",

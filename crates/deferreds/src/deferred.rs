@@ -92,6 +92,10 @@ impl<T: 'static> Deferred<T> {
         self.chain
     }
 
+    pub(crate) fn chain(&self) -> &Rc<Chain> {
+        &self.chain
+    }
+
     /// Adds a callback and an errback as one stage; the next stage gets whichever ran.
     ///
     /// Twisted's `addCallbacks`, on which the other `add_*` methods are built.
@@ -219,6 +223,10 @@ impl<T: 'static> Deferred<T> {
     }
 
     /// Stops handlers from running until a matching [`unpause`](Deferred::unpause).
+    ///
+    /// Only this handle can unpause the chain: a paused Deferred given away (returned
+    /// from a handler, chained or awaited) stays paused, and whatever waits on it waits
+    /// for good. Unpause before handing it on.
     pub fn pause(&self) {
         self.chain.pause();
     }
@@ -255,8 +263,8 @@ impl<T: 'static> Deferred<T> {
     ///
     /// A canceller that fires with its own value or failure keeps it; only the plain
     /// `CancelledError` becomes `TimeoutError`. The timer is cancelled as soon as the
-    /// Deferred fires. To turn a timeout into a value, add an errback that traps
-    /// `TimeoutError` (Twisted's `onTimeoutCancel`).
+    /// Deferred fires. [`add_timeout_with`](Deferred::add_timeout_with) decides the
+    /// result of a timeout differently.
     ///
     /// # Example: five seconds of virtual time
     ///
@@ -273,6 +281,44 @@ impl<T: 'static> Deferred<T> {
     #[track_caller]
     pub fn add_timeout(self, delay: Duration, clock: &impl Time) -> Deferred<T> {
         let at = Location::caller();
+        self.add_timeout_with(delay, clock, move |result, _delay| match result {
+            Err(f) if f.check::<CancelledError>() => {
+                Err(Failure::with_location(TimeoutError(()), at))
+            }
+            other => other,
+        })
+    }
+
+    /// Like [`add_timeout`](Deferred::add_timeout), but when the delay runs out, the
+    /// result after cancellation goes through `on_timeout(result, delay)` and the
+    /// Deferred continues with what it returns (Twisted's `onTimeoutCancel`).
+    ///
+    /// `on_timeout` is called only if the timer fired, with whatever the cancellation
+    /// produced: `CancelledError`, or what a canceller or an earlier handler made of it.
+    ///
+    /// # Example: a default value on timeout
+    ///
+    /// ```
+    /// use deferreds::{task::Clock, Deferred};
+    /// use std::time::Duration;
+    ///
+    /// let clock = Clock::new();
+    /// let (d, _never_fired) = Deferred::<&str>::new();
+    /// let d = d.add_timeout_with(Duration::from_secs(1), &clock, |_, _| Ok("default"));
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(deferreds::testing::success_result_of(d), "default");
+    /// ```
+    #[track_caller]
+    pub fn add_timeout_with<F>(
+        self,
+        delay: Duration,
+        clock: &impl Time,
+        on_timeout: F,
+    ) -> Deferred<T>
+    where
+        F: FnOnce(Result<T, Failure>, Duration) -> Result<T, Failure> + 'static,
+    {
+        let at = Location::caller();
         let target = Rc::downgrade(&self.chain);
         let timed_out = Rc::new(std::cell::Cell::new(false));
         let flag = Rc::clone(&timed_out);
@@ -286,12 +332,7 @@ impl<T: 'static> Deferred<T> {
             if call.active() {
                 let _ = call.cancel();
             }
-            match result {
-                Err(f) if timed_out.get() && f.check::<CancelledError>() => {
-                    Err(Failure::with_location(TimeoutError(()), at))
-                }
-                other => other,
-            }
+            if timed_out.get() { on_timeout(result, delay) } else { result }
         })
     }
 }

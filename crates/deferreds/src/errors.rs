@@ -74,3 +74,74 @@ impl Error for CancelledError {}
 impl Error for TimeoutError {}
 impl Error for ResolverDroppedError {}
 impl Error for PanicError {}
+
+/// The first failure among a join's inputs, with the input's position.
+///
+/// Fails [`gather_results`](crate::gather_results) and a
+/// [`DeferredList`](crate::DeferredList) with `fire_on_one_errback`.
+#[derive(Debug, Clone)]
+pub struct FirstError {
+    index: usize,
+    failure: crate::Failure,
+}
+
+impl FirstError {
+    pub(crate) fn new(index: usize, failure: crate::Failure) -> FirstError {
+        FirstError { index, failure }
+    }
+
+    /// The position of the failed input.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The input's failure.
+    pub fn failure(&self) -> &crate::Failure {
+        &self.failure
+    }
+}
+
+impl fmt::Display for FirstError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "input #{} failed: {}", self.index, self.failure)
+    }
+}
+
+impl Error for FirstError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(self.failure.error())
+    }
+}
+
+/// Every input of a join failed: their failures, in input order.
+///
+/// Fails [`race`](crate::race) and [`DeferredList::fire_on_one_callback`](crate::DeferredList::fire_on_one_callback)
+/// when no input succeeds, including when there are no inputs at all.
+#[derive(Debug, Clone)]
+pub struct FailureGroup {
+    failures: Vec<crate::Failure>,
+}
+
+impl FailureGroup {
+    pub(crate) fn new(failures: Vec<crate::Failure>) -> FailureGroup {
+        FailureGroup { failures }
+    }
+
+    /// The inputs' failures, in input order.
+    pub fn failures(&self) -> &[crate::Failure] {
+        &self.failures
+    }
+}
+
+impl fmt::Display for FailureGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.failures.first() {
+            None => f.write_str("no input to succeed: the join had no inputs"),
+            Some(first) => {
+                write!(f, "all {} inputs failed; the first: {first}", self.failures.len())
+            }
+        }
+    }
+}
+
+impl Error for FailureGroup {}

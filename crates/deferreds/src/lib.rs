@@ -50,11 +50,14 @@
 struct ReadmeExample;
 
 mod chain;
+mod collect;
 mod deferred;
 mod errors;
 mod failure;
 mod future;
+mod list;
 mod outcome;
+mod race;
 mod report;
 mod resolver;
 pub mod task;
@@ -62,10 +65,14 @@ pub mod testing;
 mod time;
 
 pub use deferred::{Deferred, fail, maybe_deferred, succeed};
-pub use errors::{CancelledError, PanicError, ResolverDroppedError, TimeoutError};
+pub use errors::{
+    CancelledError, FailureGroup, FirstError, PanicError, ResolverDroppedError, TimeoutError,
+};
 pub use failure::{Failure, Trace};
 pub use future::DeferredFuture;
+pub use list::{DeferredList, gather_results};
 pub use outcome::IntoOutcome;
+pub use race::race;
 pub use report::{Report, log_err};
 pub use resolver::Resolver;
 pub use time::{DelayedCall, DelayedCallError, Time, Timers};

@@ -55,11 +55,13 @@ impl<T: 'static> Resolver<T> {
     }
 
     /// Fires the Deferred with a failure; its handlers run now, on this thread.
+    #[track_caller]
     pub fn errback(self, failure: impl Into<Failure>) {
         self.into_chain().fire(Err(failure.into()));
     }
 
     /// Fires the Deferred with `Ok(value)` or `Err(failure)`.
+    #[track_caller]
     pub fn resolve(self, result: Result<T, Failure>) {
         match result {
             Ok(value) => self.callback(value),

@@ -332,12 +332,15 @@ fn section_4_naive_client_pays_ten_seconds_per_call() {
     assert!(failure_result_of(secure_remote_multiply(&clock, "enemy", 1, 2)).check::<ValueError>());
 }
 
+/// A multiplication waiting for the key.
+type WaitingForKey = Box<dyn FnOnce(&'static str)>;
+
 /// Section 4's `MultClient`: fetches the key once, queueing the multiplications that
 /// arrive meanwhile, and replaces each Deferred it handed out with `chain_deferred`.
 struct MultClient {
     clock: Clock,
     key: RefCell<Option<&'static str>>,
-    waiting_for_key: RefCell<Vec<Box<dyn FnOnce(&'static str)>>>,
+    waiting_for_key: RefCell<Vec<WaitingForKey>>,
     authentications: std::cell::Cell<u32>,
 }
 
