@@ -210,6 +210,10 @@ impl Failure {
             inner.trail.remove(TRAIL_LIMIT / 2);
             inner.omitted += 1;
         }
+        if inner.trail.capacity() == 0 {
+            // A failure that travels at all usually passes several handlers.
+            inner.trail.reserve_exact(16);
+        }
         inner.trail.push(trace);
     }
 

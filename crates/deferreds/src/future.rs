@@ -19,7 +19,15 @@ use crate::{Deferred, Failure};
 /// arrives after the drop stays on the chain and a failure is reported as usual.
 #[derive(Debug)]
 pub struct DeferredFuture<T> {
-    slot: Rc<RefCell<Slot<T>>>,
+    state: FutureState<T>,
+}
+
+#[derive(Debug)]
+enum FutureState<T> {
+    /// The Deferred had its result when awaited: no handler, no shared slot.
+    Ready(Option<Result<T, Failure>>),
+    /// The chain's last handler will fill the slot and wake the task.
+    Waiting(Rc<RefCell<Slot<T>>>),
 }
 
 #[derive(Debug)]
@@ -34,9 +42,13 @@ impl<T: 'static> IntoFuture for Deferred<T> {
 
     #[track_caller]
     fn into_future(self) -> DeferredFuture<T> {
+        let chain = self.into_chain();
+        if let Some(outcome) = chain.take_settled() {
+            let result = outcome.map(|mut value| take::<T>(&mut value));
+            return DeferredFuture { state: FutureState::Ready(Some(result)) };
+        }
         let slot = Rc::new(RefCell::new(Slot { result: None, waker: None }));
         let target = Rc::downgrade(&slot);
-        let chain = self.into_chain();
         let handler = Box::new(move |outcome: crate::chain::Outcome| {
             let Some(slot) = target.upgrade() else {
                 return Step::Done(outcome);
@@ -53,15 +65,24 @@ impl<T: 'static> IntoFuture for Deferred<T> {
             Step::Consumed
         });
         chain.add_handler(handler, Location::caller());
-        DeferredFuture { slot }
+        DeferredFuture { state: FutureState::Waiting(slot) }
     }
 }
+
+// The result is only ever moved out, never pinned in place.
+impl<T> Unpin for DeferredFuture<T> {}
 
 impl<T> Future for DeferredFuture<T> {
     type Output = Result<T, Failure>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.slot.borrow_mut();
+        let slot = match &mut self.get_mut().state {
+            FutureState::Ready(result) => {
+                return result.take().map_or(Poll::Pending, Poll::Ready);
+            }
+            FutureState::Waiting(slot) => slot,
+        };
+        let mut slot = slot.borrow_mut();
         match slot.result.take() {
             Some(result) => Poll::Ready(result),
             None => {
