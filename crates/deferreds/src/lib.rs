@@ -49,30 +49,42 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeExample;
 
+mod cache;
 mod chain;
 mod collect;
+mod concurrency;
 mod deferred;
 mod errors;
 mod failure;
 mod future;
+mod join;
 mod list;
+mod lock;
 mod outcome;
+mod queue;
 mod race;
 mod report;
 mod resolver;
+mod semaphore;
 pub mod task;
 pub mod testing;
 mod time;
 
+pub use cache::{CacheStats, DeferredCache};
+pub use concurrency::Permit;
 pub use deferred::{Deferred, fail, maybe_deferred, succeed};
 pub use errors::{
     CancelledError, FailureGroup, FirstError, PanicError, ResolverDroppedError, TimeoutError,
 };
 pub use failure::{Failure, Trace};
 pub use future::DeferredFuture;
+pub use join::{gather2, gather3, join2, join3};
 pub use list::{DeferredList, gather_results};
+pub use lock::DeferredLock;
 pub use outcome::IntoOutcome;
+pub use queue::{DeferredQueue, QueueError};
 pub use race::race;
 pub use report::{Report, log_err};
 pub use resolver::Resolver;
+pub use semaphore::DeferredSemaphore;
 pub use time::{DelayedCall, DelayedCallError, Time, Timers};

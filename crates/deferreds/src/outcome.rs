@@ -79,3 +79,12 @@ pub(crate) fn take<T: 'static>(value: &mut Value) -> T {
         .and_then(Option::take)
         .expect("deferreds: a chain's value has the type its handle says")
 }
+
+/// Unboxes a value boxed as `dyn Any` by this crate's own code (the typed joins).
+///
+/// # Panics
+///
+/// If the box does not hold a `T`: a bug in this crate.
+pub(crate) fn take_boxed<T: 'static>(value: Box<dyn Any>) -> T {
+    *value.downcast::<T>().expect("deferreds: a joined value has the type its input had")
+}
