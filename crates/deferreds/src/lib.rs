@@ -43,6 +43,17 @@
 //! Handlers return `Result<U, Failure>` (where `?` turns any error into a `Failure`) or
 //! a `Deferred<U>`; see [`IntoOutcome`]. A Deferred can also be awaited: its output is
 //! `Result<T, Failure>`.
+//!
+//! # What is here
+//!
+//! - One Deferred: [`Deferred`], [`Resolver`], [`Failure`], [`succeed`], [`fail`],
+//!   [`maybe_deferred`], [`log_err`]; cancellation and [`Deferred::add_timeout`].
+//! - Several: [`DeferredList`], [`gather_results`], [`race`], [`join2`], [`gather2`].
+//! - Limits and sharing: [`DeferredSemaphore`], [`DeferredLock`], [`DeferredQueue`],
+//!   [`DeferredCache`].
+//! - Time: the [`Time`] trait, [`DelayedCall`], [`task::Clock`] for tests.
+//! - Tests: [`testing`] (`success_result_of`, `failure_result_of`, `assert_no_result`,
+//!   capturing unhandled-failure reports).
 
 // The README's example runs as a doc test, so it stays true.
 #[cfg(doctest)]
