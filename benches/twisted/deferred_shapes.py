@@ -1,4 +1,8 @@
-"""Time Twisted's Deferred in the shapes of crates/deferreds/benches/deferred_chain.rs.
+"""Time Twisted's Deferred in the shapes of the deferreds crate's benchmarks.
+
+The shapes are those of crates/deferreds/benches/deferred_chain.rs (the core
+Deferred) and crates/deferreds/benches/coordination.rs (DeferredList, gatherResults,
+race, DeferredSemaphore).
 
 Prints one line per shape, ``name: value unit``, after a ``#`` line naming the
 versions, in the units the Rust benchmarks report, so that benches/compare-deferred
@@ -6,9 +10,14 @@ can divide one by the other:
 
 - ``ns/callback`` for add10_then_fire, fire_then_add10 and chain10_succeed: one run
   of the shape builds a chain of 10 callbacks and fires it; its time is divided by 10.
-- ``ns/chain`` for every other shape: the time of one run of the shape's function.
-  For the two await shapes one run is the whole coroutine: 1000 awaits of fired
-  Deferreds, or 20 awaits of pending ones.
+- ``ns/chain`` for the other shapes of deferred_chain.rs: the time of one run of the
+  shape's function. For the two await shapes one run is the whole coroutine: 1000
+  awaits of fired Deferreds, or 20 awaits of pending ones.
+- ``ns/list`` for deferred_list_1000_fired, gather_results_1000_fired and
+  race_1000_fired: one join over 1000 Deferreds that have already fired, creating them
+  included.
+- ``ns/call`` for semaphore2_run: one ``run`` on a DeferredSemaphore(2) created once,
+  outside the timed loop.
 
 Method: for each shape, timeit's autorange picks a loop count that takes at least
 0.2 s, the loop is timed REPEAT times, and the median of the per-run times is
@@ -27,7 +36,15 @@ import sys
 import timeit
 
 import twisted
-from twisted.internet.defer import Deferred, ensureDeferred, succeed
+from twisted.internet.defer import (
+    Deferred,
+    DeferredList,
+    DeferredSemaphore,
+    ensureDeferred,
+    gatherResults,
+    race,
+    succeed,
+)
 from twisted.python.failure import Failure
 
 CALLBACKS = 10
@@ -190,6 +207,32 @@ def await_20_unfired():
     return result
 
 
+# The coordination shapes, those of crates/deferreds/benches/coordination.rs.
+
+INPUTS = 1000
+RUN_VALUE = 7
+
+
+def deferred_list_1000_fired():
+    return DeferredList([succeed(i) for i in range(INPUTS)])
+
+
+def gather_results_1000_fired():
+    return gatherResults([succeed(i) for i in range(INPUTS)])
+
+
+def race_1000_fired():
+    return race([succeed(i) for i in range(INPUTS)])
+
+
+# Created once, like the Rust shape's semaphore; every run gives its token back.
+_semaphore = DeferredSemaphore(2)
+
+
+def semaphore2_run():
+    return _semaphore.run(succeed, RUN_VALUE)
+
+
 # (name, function, divisor, unit, expected result)
 SHAPES = [
     ("add10_then_fire", add10_then_fire, CALLBACKS, "ns/callback", 10),
@@ -203,6 +246,16 @@ SHAPES = [
     ("chained_not_fired", chained_not_fired, 1, "ns/chain", 57),
     ("await_1000_fired", await_1000_fired, 1, "ns/chain", sum(range(1000))),
     ("await_20_unfired", await_20_unfired, 1, "ns/chain", sum(range(20))),
+    (
+        "deferred_list_1000_fired",
+        deferred_list_1000_fired,
+        1,
+        "ns/list",
+        [(True, i) for i in range(INPUTS)],
+    ),
+    ("gather_results_1000_fired", gather_results_1000_fired, 1, "ns/list", list(range(INPUTS))),
+    ("race_1000_fired", race_1000_fired, 1, "ns/list", (0, 0)),
+    ("semaphore2_run", semaphore2_run, 1, "ns/call", RUN_VALUE),
 ]
 
 
@@ -236,6 +289,8 @@ def main():
         got = result_of(fn())
         if got != expected:
             sys.exit(f"{name}: expected result {expected!r}, got {got!r}")
+        if fn is semaphore2_run and (_semaphore.tokens, _semaphore.waiting) != (2, []):
+            sys.exit(f"{name}: the run did not give its token back")
         value = time_shape(fn, divisor, args.repeat)
         print(f"{name}: {value:.1f} {unit}", flush=True)
 

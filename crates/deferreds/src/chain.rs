@@ -243,7 +243,12 @@ impl Chain {
             };
             if !fired {
                 if let Some(canceller) = canceller {
-                    canceller(Rc::clone(&chain));
+                    // A panicking canceller is reported, and the cancellation goes on: the
+                    // caller (a list cancelling its inputs, say) must not be unwound.
+                    let target = Rc::clone(&chain);
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| canceller(target))) {
+                        let _ = report::log_err(Failure::from_panic_at(payload, at));
+                    }
                 }
                 chain.fire(Err(Failure::with_location(CancelledError(()), at)));
                 return;

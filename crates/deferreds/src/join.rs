@@ -46,7 +46,8 @@ pub fn join2<A: 'static, B: 'static>(
 }
 
 /// Both values, or the first failure (a two-input [`gather_results`](crate::gather_results)).
-/// Cancelling the join cancels both inputs.
+/// The inputs' failures stop here: the first is the join's, and the inputs, owned by the
+/// join, cannot be handled elsewhere. Cancelling the join cancels both inputs.
 ///
 /// # Errors
 ///
@@ -62,7 +63,7 @@ pub fn join2<A: 'static, B: 'static>(
 /// ```
 #[track_caller]
 pub fn gather2<A: 'static, B: 'static>(a: Deferred<A>, b: Deferred<B>) -> Deferred<(A, B)> {
-    DeferredList::new([erase(a), erase(b)]).gather().add_callback(|values| {
+    DeferredList::new([erase(a), erase(b)]).consume_errors(true).gather().add_callback(|values| {
         let mut values = values.into_iter();
         let mut next = || values.next().expect("two values");
         Ok::<_, Failure>((take_boxed(next()), take_boxed(next())))
@@ -92,7 +93,8 @@ pub fn join3<A: 'static, B: 'static, C: 'static>(
         })
 }
 
-/// All three values, or the first failure.
+/// All three values, or the first failure; the inputs' failures stop here, as with
+/// [`gather2`].
 ///
 /// # Errors
 ///
@@ -103,9 +105,11 @@ pub fn gather3<A: 'static, B: 'static, C: 'static>(
     b: Deferred<B>,
     c: Deferred<C>,
 ) -> Deferred<(A, B, C)> {
-    DeferredList::new([erase(a), erase(b), erase(c)]).gather().add_callback(|values| {
-        let mut values = values.into_iter();
-        let mut next = || values.next().expect("three values");
-        Ok::<_, Failure>((take_boxed(next()), take_boxed(next()), take_boxed(next())))
-    })
+    DeferredList::new([erase(a), erase(b), erase(c)]).consume_errors(true).gather().add_callback(
+        |values| {
+            let mut values = values.into_iter();
+            let mut next = || values.next().expect("three values");
+            Ok::<_, Failure>((take_boxed(next()), take_boxed(next()), take_boxed(next())))
+        },
+    )
 }
