@@ -43,6 +43,8 @@ pub(crate) enum Step {
     Done(Outcome),
     /// Continue with the result of this chain, once it has one.
     Wait(Rc<Chain>),
+    /// Continue with the result a returned Deferred already had.
+    Settled(Outcome),
     /// The handler took the result away (an awaiting future); the chain ends empty.
     Consumed,
 }
@@ -97,7 +99,7 @@ impl State {
 
 /// The address of a failure's error, to tell a re-raised failure from a new one without
 /// holding a clone (a clone would make the next trail entry copy the failure).
-fn error_addr(failure: &Failure) -> *const () {
+pub(crate) fn error_addr(failure: &Failure) -> *const () {
     std::ptr::from_ref(failure.error()).cast()
 }
 
@@ -121,17 +123,47 @@ impl Chain {
         })
     }
 
-    pub(crate) fn fired_with(
+    /// A chain that has fired with `outcome` (whose trail is already complete), paused
+    /// `paused` times: a Deferred's inline result moved into a chain.
+    pub(crate) fn settled(
         created_at: &'static Location<'static>,
         outcome: Outcome,
+        paused: u32,
     ) -> Rc<Chain> {
         let chain = Chain::new(created_at, None);
         {
             let mut state = chain.state.borrow_mut();
             state.fired = true;
-            state.result = Some(chain.entering(outcome));
+            state.paused = paused;
+            state.result = Some(outcome);
         }
         chain
+    }
+
+    /// A chain that has fired and waits for `inner`'s result, as if one of its handlers
+    /// had returned `inner`.
+    pub(crate) fn waiting_for(
+        created_at: &'static Location<'static>,
+        inner: Rc<Chain>,
+    ) -> Rc<Chain> {
+        let chain = Chain::new(created_at, None);
+        chain.state.borrow_mut().fired = true;
+        if let Some(outcome) = chain.wait_for(inner) {
+            chain.state.borrow_mut().result = Some(outcome);
+        }
+        chain
+    }
+
+    /// Makes this chain wait for `inner`: returns `inner`'s result at once if it has
+    /// settled (recorded as entering this chain), or parks this chain until `inner`
+    /// resumes it.
+    fn wait_for(self: &Rc<Self>, inner: Rc<Chain>) -> Option<Outcome> {
+        if let Some(outcome) = inner.take_settled() {
+            return Some(self.entering(outcome));
+        }
+        self.state.borrow_mut().waiting_on = Some(Rc::clone(&inner));
+        inner.push(Stage::Resume(Rc::clone(self)));
+        None
     }
 
     pub(crate) fn created_at(&self) -> &'static Location<'static> {
@@ -403,15 +435,9 @@ fn run_handler(
         Step::Wait(inner) if Rc::ptr_eq(&inner, chain) => Err(Failure::msg(
             "a handler returned the Deferred it was added to; it would wait for itself forever",
         )),
-        Step::Wait(inner) => match inner.take_settled() {
-            // As if the inner chain had resumed us: the failure entered this chain.
-            Some(outcome) => return Some(chain.entering(outcome)),
-            None => {
-                chain.state.borrow_mut().waiting_on = Some(Rc::clone(&inner));
-                inner.push(Stage::Resume(Rc::clone(chain)));
-                return None;
-            }
-        },
+        Step::Wait(inner) => return chain.wait_for(inner),
+        // As if an inner chain had resumed us: the failure entered this chain.
+        Step::Settled(outcome) => return Some(chain.entering(outcome)),
     };
     if let Err(failure) = &mut outcome {
         let trace = if input_error == Some(error_addr(failure)) {

@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use crate::chain::Chain;
+use crate::report;
 use crate::{Deferred, Failure, Resolver};
 
 /// What a join has seen so far; its `decide` function reads and updates it.
@@ -104,9 +105,26 @@ where
         decide,
     });
     for (index, input) in inputs.into_iter().enumerate() {
-        let chain = Rc::clone(input.chain());
+        let input = match input.try_take_ready() {
+            Ok((result, created_at)) => {
+                // Already fired: no handler needed, the result is delivered now.
+                if let Some(join) = state.borrow_mut().as_mut() {
+                    join.progress.inputs.push(Weak::new());
+                }
+                // Without consume_errors a failure also stays with its input, which goes
+                // away here, so it is reported as the input's chain would report it.
+                let kept = result.as_ref().err().filter(|_| !consume_errors).cloned();
+                deliver(&state, index, result);
+                if let Some(failure) = kept {
+                    report::unhandled(failure, created_at);
+                }
+                continue;
+            }
+            Err(input) => input,
+        };
         if let Some(join) = state.borrow_mut().as_mut() {
-            join.progress.inputs.push(Rc::downgrade(&chain));
+            let chain = input.chain().map_or_else(Weak::new, Rc::downgrade);
+            join.progress.inputs.push(chain);
         }
         let state = Rc::clone(&state);
         let _handle = input.add_both(move |result: Result<T, Failure>| {

@@ -1,15 +1,17 @@
 //! `Deferred<T>`: the consumer's typed handle to a chain.
 
+use std::cell::Cell;
 use std::fmt;
-use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
 
 use crate::Failure;
-use crate::chain::{Chain, Handler, Step};
+use crate::chain::{Chain, Handler, Outcome, Step, error_addr};
 use crate::errors::{CancelledError, TimeoutError};
-use crate::outcome::{IntoOutcome, take};
+use crate::failure::Trace;
+use crate::outcome::{IntoOutcome, Next, store, take};
+use crate::report;
 use crate::resolver::Resolver;
 use crate::time::Time;
 
@@ -46,8 +48,39 @@ use crate::time::Time;
 /// assert_eq!(deferreds::testing::success_result_of(sum), 37);
 /// ```
 pub struct Deferred<T> {
-    chain: Rc<Chain>,
-    _value: PhantomData<T>,
+    repr: Repr<T>,
+}
+
+/// Where a Deferred's state lives.
+enum Repr<T> {
+    /// Fired, with nothing queued: the result is held right here, and handlers added now
+    /// run at once, typed and without a chain. `succeed`, `fail`, `maybe_deferred` and
+    /// handlers over them stay in this form, which costs no allocation.
+    Ready(Ready<T>),
+    /// A shared chain: pending, or anything a ready Deferred cannot do alone (queueing
+    /// behind a pause, waiting for another Deferred, being fed by `chain_deferred`).
+    Chain(Rc<Chain>),
+    /// Taken apart by a method consuming the handle; only seen by `Drop`.
+    Gone,
+}
+
+struct Ready<T> {
+    result: Result<T, Failure>,
+    created_at: &'static Location<'static>,
+    /// `pause()` calls not yet matched; a paused ready Deferred queues on a chain.
+    paused: Cell<u32>,
+}
+
+/// What a stage's handlers did with its input, typed. `R` and `S` are what the callback
+/// and the errback return (the same type for single-handler stages).
+enum Handled<R: IntoOutcome, S: IntoOutcome<Value = R::Value>> {
+    /// The callback ran and returned this.
+    Callback(R),
+    /// The errback ran and returned this.
+    Errback(S),
+    /// Neither ran; the input passes on (a callback on the failure path, an errback on
+    /// the success path).
+    Passed(Result<R::Value, Failure>),
 }
 
 impl<T: 'static> Deferred<T> {
@@ -85,15 +118,59 @@ impl<T: 'static> Deferred<T> {
     }
 
     pub(crate) fn from_chain(chain: Rc<Chain>) -> Deferred<T> {
-        Deferred { chain, _value: PhantomData }
+        Deferred { repr: Repr::Chain(chain) }
     }
 
-    pub(crate) fn into_chain(self) -> Rc<Chain> {
-        self.chain
+    fn ready(result: Result<T, Failure>, created_at: &'static Location<'static>) -> Deferred<T> {
+        Deferred { repr: Repr::Ready(Ready { result, created_at, paused: Cell::new(0) }) }
     }
 
-    pub(crate) fn chain(&self) -> &Rc<Chain> {
-        &self.chain
+    fn take_repr(&mut self) -> Repr<T> {
+        std::mem::replace(&mut self.repr, Repr::Gone)
+    }
+
+    /// The chain under this Deferred, made for it if its result was held inline.
+    pub(crate) fn into_chain(mut self) -> Rc<Chain> {
+        match self.take_repr() {
+            Repr::Chain(chain) => chain,
+            Repr::Ready(ready) => {
+                let outcome: Outcome = ready.result.map(|value| Box::new(Some(value)) as _);
+                Chain::settled(ready.created_at, outcome, ready.paused.get())
+            }
+            Repr::Gone => unreachable!("a Deferred is only taken apart by consuming it"),
+        }
+    }
+
+    /// The result, if this Deferred holds it inline and unpaused; otherwise its chain.
+    pub(crate) fn settle_or_chain(mut self) -> Next<T> {
+        match self.take_repr() {
+            Repr::Ready(ready) if ready.paused.get() == 0 => Next::Settled(ready.result),
+            repr => {
+                self.repr = repr;
+                Next::Later(self.into_chain())
+            }
+        }
+    }
+
+    /// The result and creation site, if held inline and unpaused; otherwise the Deferred.
+    pub(crate) fn try_take_ready(
+        mut self,
+    ) -> Result<(Result<T, Failure>, &'static Location<'static>), Deferred<T>> {
+        match self.take_repr() {
+            Repr::Ready(ready) if ready.paused.get() == 0 => Ok((ready.result, ready.created_at)),
+            repr => {
+                self.repr = repr;
+                Err(self)
+            }
+        }
+    }
+
+    /// The chain under this Deferred, if it has one.
+    pub(crate) fn chain(&self) -> Option<&Rc<Chain>> {
+        match &self.repr {
+            Repr::Chain(chain) => Some(chain),
+            _ => None,
+        }
     }
 
     /// Adds a callback and an errback as one stage; the next stage gets whichever ran.
@@ -121,10 +198,10 @@ impl<T: 'static> Deferred<T> {
         R: IntoOutcome,
         S: IntoOutcome<Value = R::Value>,
     {
-        self.then(Box::new(move |outcome| match outcome {
-            Ok(mut value) => callback(take::<T>(&mut value)).into_step(Some(value)),
-            Err(failure) => errback(failure).into_step(None),
-        }))
+        self.then_skipping(move |result| match result {
+            Ok(value) => Handled::Callback(callback(value)),
+            Err(failure) => Handled::Errback(errback(failure)),
+        })
     }
 
     /// Adds a callback; on the failure path it is skipped and the failure passes on.
@@ -141,10 +218,10 @@ impl<T: 'static> Deferred<T> {
         F: FnOnce(T) -> R + 'static,
         R: IntoOutcome,
     {
-        self.then(Box::new(move |outcome| match outcome {
-            Ok(mut value) => callback(take::<T>(&mut value)).into_step(Some(value)),
-            Err(failure) => Step::Done(Err(failure)),
-        }))
+        self.then_skipping(move |result| match result {
+            Ok(value) => Handled::<R, R>::Callback(callback(value)),
+            Err(failure) => Handled::Passed(Err(failure)),
+        })
     }
 
     /// Adds an errback; on the success path it is skipped and the value passes on.
@@ -168,10 +245,10 @@ impl<T: 'static> Deferred<T> {
         F: FnOnce(Failure) -> R + 'static,
         R: IntoOutcome<Value = T>,
     {
-        self.then(Box::new(move |outcome| match outcome {
-            Ok(value) => Step::Done(Ok(value)),
-            Err(failure) => errback(failure).into_step(None),
-        }))
+        self.then_skipping(move |result| match result {
+            Ok(value) => Handled::<R, R>::Passed(Ok(value)),
+            Err(failure) => Handled::Errback(errback(failure)),
+        })
     }
 
     /// Adds one handler for both paths; it gets `Ok(value)` or `Err(failure)`.
@@ -188,16 +265,30 @@ impl<T: 'static> Deferred<T> {
         F: FnOnce(Result<T, Failure>) -> R + 'static,
         R: IntoOutcome,
     {
-        self.then(Box::new(move |outcome| match outcome {
-            Ok(mut value) => handler(Ok(take::<T>(&mut value))).into_step(Some(value)),
-            Err(failure) => handler(Err(failure)).into_step(None),
-        }))
+        self.then_skipping(move |result| Handled::<R, R>::Callback(handler(result)))
     }
 
+    /// Adds a handler that may let its input pass: at once if the result is here,
+    /// otherwise as a stage of the chain.
     #[track_caller]
-    fn then<U: 'static>(self, call: Handler) -> Deferred<U> {
-        self.chain.add_handler(call, Location::caller());
-        Deferred::from_chain(self.chain)
+    fn then_skipping<R, S, H>(mut self, handler: H) -> Deferred<R::Value>
+    where
+        R: IntoOutcome,
+        S: IntoOutcome<Value = R::Value>,
+        H: FnOnce(Result<T, Failure>) -> Handled<R, S> + 'static,
+    {
+        let at = Location::caller();
+        match self.take_repr() {
+            Repr::Ready(ready) if ready.paused.get() == 0 => {
+                run_inline(ready.result, ready.created_at, at, handler)
+            }
+            repr => {
+                self.repr = repr;
+                let chain = self.into_chain();
+                chain.add_handler(erase(handler), at);
+                Deferred::from_chain(chain)
+            }
+        }
     }
 
     /// Feeds this chain's result into another Deferred's resolver.
@@ -219,7 +310,17 @@ impl<T: 'static> Deferred<T> {
     /// assert_eq!(deferreds::testing::success_result_of(promised), 30);
     /// ```
     pub fn chain_deferred(self, resolver: Resolver<T>) {
-        self.chain.feed(resolver.into_chain());
+        let target = resolver.into_chain();
+        match self.try_take_ready() {
+            Ok((result, created_at)) if !target.has_fired() => {
+                target.fire(result.map(|value| Box::new(Some(value)) as _));
+                let _ = created_at;
+            }
+            // Fired already (cancelled): this Deferred keeps its result, reported as
+            // unhandled if it is a failure.
+            Ok((result, created_at)) => drop(Deferred::ready(result, created_at)),
+            Err(deferred) => deferred.into_chain().feed(target),
+        }
     }
 
     /// Stops handlers from running until a matching [`unpause`](Deferred::unpause).
@@ -228,13 +329,21 @@ impl<T: 'static> Deferred<T> {
     /// from a handler, chained or awaited) stays paused, and whatever waits on it waits
     /// for good. Unpause before handing it on.
     pub fn pause(&self) {
-        self.chain.pause();
+        match &self.repr {
+            Repr::Ready(ready) => ready.paused.set(ready.paused.get() + 1),
+            Repr::Chain(chain) => chain.pause(),
+            Repr::Gone => {}
+        }
     }
 
     /// Undoes one [`pause`](Deferred::pause); the last one lets waiting handlers run.
     /// Unpausing a Deferred that is not paused does nothing.
     pub fn unpause(&self) {
-        self.chain.unpause();
+        match &self.repr {
+            Repr::Ready(ready) => ready.paused.set(ready.paused.get().saturating_sub(1)),
+            Repr::Chain(chain) => chain.unpause(),
+            Repr::Gone => {}
+        }
     }
 
     /// Asks the producer to stop and fails the Deferred with [`CancelledError`].
@@ -245,17 +354,27 @@ impl<T: 'static> Deferred<T> {
     /// outcome flows back. On a Deferred with a result, does nothing.
     #[track_caller]
     pub fn cancel(&self) {
-        self.chain.cancel(Location::caller());
+        if let Repr::Chain(chain) = &self.repr {
+            chain.cancel(Location::caller());
+        }
     }
 
     /// Whether the Deferred has fired (Twisted's `called`), even if its result is not
     /// available yet because it is paused or waiting for another Deferred.
     pub fn called(&self) -> bool {
-        self.chain.has_fired()
+        match &self.repr {
+            Repr::Ready(_) => true,
+            Repr::Chain(chain) => chain.has_fired(),
+            Repr::Gone => false,
+        }
     }
 
     pub(crate) fn has_result(&self) -> bool {
-        self.chain.has_result()
+        match &self.repr {
+            Repr::Ready(ready) => ready.paused.get() == 0,
+            Repr::Chain(chain) => chain.has_result(),
+            Repr::Gone => false,
+        }
     }
 
     /// Cancels the Deferred if it has no result `delay` from now on `clock`, turning the
@@ -319,7 +438,10 @@ impl<T: 'static> Deferred<T> {
         F: FnOnce(Result<T, Failure>, Duration) -> Result<T, Failure> + 'static,
     {
         let at = Location::caller();
-        let target = Rc::downgrade(&self.chain);
+        let Some(chain) = self.chain() else {
+            return self; // the result is here: nothing left to time out
+        };
+        let target = Rc::downgrade(chain);
         let timed_out = Rc::new(std::cell::Cell::new(false));
         let flag = Rc::clone(&timed_out);
         let call = clock.call_later(delay, move || {
@@ -339,8 +461,97 @@ impl<T: 'static> Deferred<T> {
 
 impl<T> fmt::Debug for Deferred<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.chain, f)
+        match &self.repr {
+            Repr::Chain(chain) => fmt::Debug::fmt(chain, f),
+            Repr::Ready(ready) => {
+                let status = match (&ready.result, ready.paused.get()) {
+                    (_, 1..) => "paused",
+                    (Ok(_), 0) => "succeeded",
+                    (Err(_), 0) => "failed",
+                };
+                f.debug_struct("Deferred")
+                    .field("status", &status)
+                    .field("created_at", &format_args!("{}", ready.created_at))
+                    .field("stages", &0)
+                    .finish()
+            }
+            Repr::Gone => f.write_str("Deferred { handed on }"),
+        }
     }
+}
+
+impl<T> Drop for Deferred<T> {
+    fn drop(&mut self) {
+        if let Repr::Ready(Ready { result: Err(failure), created_at, .. }) =
+            std::mem::replace(&mut self.repr, Repr::Gone)
+        {
+            report::unhandled(failure, created_at);
+        }
+    }
+}
+
+/// Runs a handler on a result held inline; the typed counterpart of the chain loop's
+/// handler stage, with the same panic and trail rules.
+fn run_inline<T, R, S, H>(
+    input: Result<T, Failure>,
+    created_at: &'static Location<'static>,
+    at: &'static Location<'static>,
+    handler: H,
+) -> Deferred<R::Value>
+where
+    R: IntoOutcome,
+    S: IntoOutcome<Value = R::Value>,
+    H: FnOnce(Result<T, Failure>) -> Handled<R, S>,
+{
+    let input_error = input.as_ref().err().map(error_addr);
+    let next = match catch_unwind(AssertUnwindSafe(|| handler(input))) {
+        Ok(Handled::Callback(returned)) => returned.into_next(),
+        Ok(Handled::Errback(returned)) => returned.into_next(),
+        Ok(Handled::Passed(result)) => Next::Value(result),
+        Err(payload) => Next::Value(Err(Failure::from_panic_at(payload, at))),
+    };
+    match next {
+        Next::Value(mut result) => {
+            if let Err(failure) = &mut result {
+                let trace = if input_error == Some(error_addr(failure)) {
+                    Trace::PassedThrough(at)
+                } else {
+                    Trace::RaisedIn(at)
+                };
+                failure.push_trace(trace);
+            }
+            Deferred::ready(result, created_at)
+        }
+        Next::Settled(result) => {
+            let result = result.map_err(|mut failure| {
+                failure.push_trace(Trace::Entered(created_at));
+                failure
+            });
+            Deferred::ready(result, created_at)
+        }
+        Next::Later(inner) => Deferred::from_chain(Chain::waiting_for(created_at, inner)),
+    }
+}
+
+/// Boxes a typed handler as a chain stage.
+fn erase<T, R, S, H>(handler: H) -> Handler
+where
+    T: 'static,
+    R: IntoOutcome,
+    S: IntoOutcome<Value = R::Value>,
+    H: FnOnce(Result<T, Failure>) -> Handled<R, S> + 'static,
+{
+    Box::new(move |outcome: Outcome| {
+        let (input, spare) = match outcome {
+            Ok(mut value) => (Ok(take::<T>(&mut value)), Some(value)),
+            Err(failure) => (Err(failure), None),
+        };
+        match handler(input) {
+            Handled::Callback(returned) => returned.into_step(spare),
+            Handled::Errback(returned) => returned.into_step(spare),
+            Handled::Passed(result) => Step::Done(result.map(|value| store(spare, value))),
+        }
+    })
 }
 
 /// A Deferred that has already succeeded with `value`.
@@ -358,7 +569,7 @@ impl<T> fmt::Debug for Deferred<T> {
 /// ```
 #[track_caller]
 pub fn succeed<T: 'static>(value: T) -> Deferred<T> {
-    Deferred::from_chain(Chain::fired_with(Location::caller(), Ok(Box::new(Some(value)))))
+    Deferred::ready(Ok(value), Location::caller())
 }
 
 /// A Deferred that has already failed with `failure`.
@@ -371,7 +582,10 @@ pub fn succeed<T: 'static>(value: T) -> Deferred<T> {
 /// ```
 #[track_caller]
 pub fn fail<T: 'static>(failure: impl Into<Failure>) -> Deferred<T> {
-    Deferred::from_chain(Chain::fired_with(Location::caller(), Err(failure.into())))
+    let created_at = Location::caller();
+    let mut failure = failure.into();
+    failure.push_trace(Trace::Entered(created_at));
+    Deferred::ready(Err(failure), created_at)
 }
 
 /// Calls `f` and returns its outcome as a Deferred, whatever it was.
@@ -400,11 +614,11 @@ where
     R: IntoOutcome,
 {
     let at = Location::caller();
-    let step = catch_unwind(AssertUnwindSafe(|| f().into_step(None)))
-        .unwrap_or_else(|payload| Step::Done(Err(Failure::from_panic_at(payload, at))));
-    match step {
-        Step::Wait(chain) => Deferred::from_chain(chain),
-        Step::Done(outcome) => Deferred::from_chain(Chain::fired_with(at, outcome)),
-        Step::Consumed => unreachable!("only an awaiting future consumes a result"),
+    let next = catch_unwind(AssertUnwindSafe(|| f().into_next()))
+        .unwrap_or_else(|payload| Next::Value(Err(Failure::from_panic_at(payload, at))));
+    match next {
+        Next::Value(result) => Deferred::ready(result, at),
+        Next::Settled(result) => Deferred::ready(result, at),
+        Next::Later(chain) => Deferred::from_chain(chain),
     }
 }

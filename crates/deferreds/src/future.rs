@@ -42,7 +42,10 @@ impl<T: 'static> IntoFuture for Deferred<T> {
 
     #[track_caller]
     fn into_future(self) -> DeferredFuture<T> {
-        let chain = self.into_chain();
+        let chain = match self.try_take_ready() {
+            Ok((result, _)) => return DeferredFuture { state: FutureState::Ready(Some(result)) },
+            Err(deferred) => deferred.into_chain(),
+        };
         if let Some(outcome) = chain.take_settled() {
             let result = outcome.map(|mut value| take::<T>(&mut value));
             return DeferredFuture { state: FutureState::Ready(Some(result)) };

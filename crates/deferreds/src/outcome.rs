@@ -2,7 +2,9 @@
 
 use std::any::Any;
 
-use crate::chain::{Step, Value};
+use std::rc::Rc;
+
+use crate::chain::{Chain, Step, Value};
 use crate::{Deferred, Failure};
 
 /// The return types a callback or errback may have.
@@ -17,7 +19,7 @@ use crate::{Deferred, Failure};
 /// [`fail(error)`](crate::fail).
 ///
 /// This trait is sealed: it is implemented for the two types above and nothing else.
-pub trait IntoOutcome: sealed::Sealed {
+pub trait IntoOutcome: sealed::Sealed<<Self as IntoOutcome>::Value> {
     /// The value type the chain carries after the handler.
     type Value: 'static;
 }
@@ -31,29 +33,55 @@ impl<U: 'static> IntoOutcome for Deferred<U> {
 }
 
 // The sealed trait is `pub` so it can bound a public trait, but lives in a private
-// module: nothing outside the crate can name it, implement it, or call `into_step`.
+// module: nothing outside the crate can name it, implement it, or call its methods.
 #[allow(private_interfaces, unreachable_pub)]
 pub(crate) mod sealed {
-    use super::{Step, Value};
+    use super::{Next, Step, Value};
 
-    pub trait Sealed {
-        /// Turns the handler's return value into the loop's next step. `spare` is the box
-        /// the input value came in, reused when the output has the same type.
+    pub trait Sealed<V> {
+        /// Turns the handler's return value into the chain loop's next step. `spare` is
+        /// the box the input value came in, reused when the output has the same type.
         fn into_step(self, spare: Option<Value>) -> Step;
+
+        /// Turns the handler's return value into a typed result, where there is one now.
+        fn into_next(self) -> Next<V>;
     }
 }
 
+/// A handler's return value, typed, for a Deferred that runs handlers inline.
+pub(crate) enum Next<V> {
+    /// The handler returned this result.
+    Value(Result<V, Failure>),
+    /// The handler returned a Deferred that already had this result.
+    Settled(Result<V, Failure>),
+    /// The handler returned a Deferred whose result is yet to come, on this chain.
+    Later(Rc<Chain>),
+}
+
 #[allow(private_interfaces)]
-impl<U: 'static> sealed::Sealed for Result<U, Failure> {
+impl<U: 'static> sealed::Sealed<U> for Result<U, Failure> {
     fn into_step(self, spare: Option<Value>) -> Step {
         Step::Done(self.map(|value| store(spare, value)))
     }
+
+    fn into_next(self) -> Next<U> {
+        Next::Value(self)
+    }
 }
 
 #[allow(private_interfaces)]
-impl<U: 'static> sealed::Sealed for Deferred<U> {
-    fn into_step(self, _spare: Option<Value>) -> Step {
-        Step::Wait(self.into_chain())
+impl<U: 'static> sealed::Sealed<U> for Deferred<U> {
+    fn into_step(self, spare: Option<Value>) -> Step {
+        match self.into_next() {
+            Next::Settled(result) | Next::Value(result) => {
+                Step::Settled(result.map(|value| store(spare, value)))
+            }
+            Next::Later(chain) => Step::Wait(chain),
+        }
+    }
+
+    fn into_next(self) -> Next<U> {
+        self.settle_or_chain()
     }
 }
 
