@@ -208,6 +208,16 @@ impl Chain {
         self.push(Stage::Handler { call, at });
     }
 
+    /// Adds a handler and returns the handle for the chain's next stage.
+    pub(crate) fn then<U: 'static>(
+        self: Rc<Self>,
+        at: &'static Location<'static>,
+        call: impl FnOnce(Outcome) -> Step + 'static,
+    ) -> crate::Deferred<U> {
+        self.add_handler(Box::new(call), at);
+        crate::Deferred::from_chain(self)
+    }
+
     pub(crate) fn feed(self: &Rc<Self>, target: Rc<Chain>) {
         target.state.borrow_mut().fed = true;
         self.push(Stage::Feed(target));

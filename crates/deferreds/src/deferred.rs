@@ -7,10 +7,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::Failure;
-use crate::chain::{Chain, Handler, Outcome, Step, error_addr};
+use crate::chain::{Chain, Outcome, Step, error_addr};
 use crate::errors::{CancelledError, TimeoutError};
 use crate::failure::Trace;
-use crate::outcome::{IntoOutcome, Next, store, take};
+use crate::outcome::{IntoOutcome, Next, take};
 use crate::report;
 use crate::resolver::Resolver;
 use crate::time::Time;
@@ -69,6 +69,14 @@ struct Ready<T> {
     created_at: &'static Location<'static>,
     /// `pause()` calls not yet matched; a paused ready Deferred queues on a chain.
     paused: Cell<u32>,
+}
+
+/// Where a handler added now goes.
+enum Split<T> {
+    /// Runs at once on this result (and the Deferred's creation site).
+    Ready(Result<T, Failure>, &'static Location<'static>),
+    /// Is queued on this chain.
+    Chain(Rc<Chain>),
 }
 
 /// What a stage's handlers did with its input, typed. `R` and `S` are what the callback
@@ -198,10 +206,19 @@ impl<T: 'static> Deferred<T> {
         R: IntoOutcome,
         S: IntoOutcome<Value = R::Value>,
     {
-        self.then_skipping(move |result| match result {
-            Ok(value) => Handled::Callback(callback(value)),
-            Err(failure) => Handled::Errback(errback(failure)),
-        })
+        let at = Location::caller();
+        match self.split() {
+            Split::Ready(input, created_at) => {
+                run_inline(input, created_at, at, |result| match result {
+                    Ok(value) => Handled::Callback(callback(value)),
+                    Err(failure) => Handled::Errback(errback(failure)),
+                })
+            }
+            Split::Chain(chain) => chain.then(at, move |outcome| match outcome {
+                Ok(mut value) => callback(take::<T>(&mut value)).into_step(Some(value)),
+                Err(failure) => errback(failure).into_step(None),
+            }),
+        }
     }
 
     /// Adds a callback; on the failure path it is skipped and the failure passes on.
@@ -218,10 +235,19 @@ impl<T: 'static> Deferred<T> {
         F: FnOnce(T) -> R + 'static,
         R: IntoOutcome,
     {
-        self.then_skipping(move |result| match result {
-            Ok(value) => Handled::<R, R>::Callback(callback(value)),
-            Err(failure) => Handled::Passed(Err(failure)),
-        })
+        let at = Location::caller();
+        match self.split() {
+            Split::Ready(input, created_at) => {
+                run_inline(input, created_at, at, |result| match result {
+                    Ok(value) => Handled::<R, R>::Callback(callback(value)),
+                    Err(failure) => Handled::Passed(Err(failure)),
+                })
+            }
+            Split::Chain(chain) => chain.then(at, move |outcome| match outcome {
+                Ok(mut value) => callback(take::<T>(&mut value)).into_step(Some(value)),
+                Err(failure) => Step::Done(Err(failure)),
+            }),
+        }
     }
 
     /// Adds an errback; on the success path it is skipped and the value passes on.
@@ -245,10 +271,19 @@ impl<T: 'static> Deferred<T> {
         F: FnOnce(Failure) -> R + 'static,
         R: IntoOutcome<Value = T>,
     {
-        self.then_skipping(move |result| match result {
-            Ok(value) => Handled::<R, R>::Passed(Ok(value)),
-            Err(failure) => Handled::Errback(errback(failure)),
-        })
+        let at = Location::caller();
+        match self.split() {
+            Split::Ready(input, created_at) => {
+                run_inline(input, created_at, at, |result| match result {
+                    Ok(value) => Handled::<R, R>::Passed(Ok(value)),
+                    Err(failure) => Handled::Errback(errback(failure)),
+                })
+            }
+            Split::Chain(chain) => chain.then(at, move |outcome| match outcome {
+                Ok(value) => Step::Done(Ok(value)),
+                Err(failure) => errback(failure).into_step(None),
+            }),
+        }
     }
 
     /// Adds one handler for both paths; it gets `Ok(value)` or `Err(failure)`.
@@ -265,28 +300,28 @@ impl<T: 'static> Deferred<T> {
         F: FnOnce(Result<T, Failure>) -> R + 'static,
         R: IntoOutcome,
     {
-        self.then_skipping(move |result| Handled::<R, R>::Callback(handler(result)))
+        let at = Location::caller();
+        match self.split() {
+            Split::Ready(input, created_at) => run_inline(input, created_at, at, |result| {
+                Handled::<R, R>::Callback(handler(result))
+            }),
+            Split::Chain(chain) => chain.then(at, move |outcome| match outcome {
+                Ok(mut value) => handler(Ok(take::<T>(&mut value))).into_step(Some(value)),
+                Err(failure) => handler(Err(failure)).into_step(None),
+            }),
+        }
     }
 
-    /// Adds a handler that may let its input pass: at once if the result is here,
-    /// otherwise as a stage of the chain.
-    #[track_caller]
-    fn then_skipping<R, S, H>(mut self, handler: H) -> Deferred<R::Value>
-    where
-        R: IntoOutcome,
-        S: IntoOutcome<Value = R::Value>,
-        H: FnOnce(Result<T, Failure>) -> Handled<R, S> + 'static,
-    {
-        let at = Location::caller();
+    /// The inline result, if held unpaused (handlers then run at once); otherwise the
+    /// chain, made for this Deferred if need be.
+    fn split(mut self) -> Split<T> {
         match self.take_repr() {
             Repr::Ready(ready) if ready.paused.get() == 0 => {
-                run_inline(ready.result, ready.created_at, at, handler)
+                Split::Ready(ready.result, ready.created_at)
             }
             repr => {
                 self.repr = repr;
-                let chain = self.into_chain();
-                chain.add_handler(erase(handler), at);
-                Deferred::from_chain(chain)
+                Split::Chain(self.into_chain())
             }
         }
     }
@@ -481,7 +516,19 @@ impl<T> fmt::Debug for Deferred<T> {
 }
 
 impl<T> Drop for Deferred<T> {
+    #[inline]
     fn drop(&mut self) {
+        // Most handles dropped were consumed (`Gone`) or hold a chain, which reports for
+        // itself; only an inline failure needs the slow path.
+        if matches!(self.repr, Repr::Ready(Ready { result: Err(_), .. })) {
+            self.report_unhandled();
+        }
+    }
+}
+
+impl<T> Deferred<T> {
+    #[cold]
+    fn report_unhandled(&mut self) {
         if let Repr::Ready(Ready { result: Err(failure), created_at, .. }) =
             std::mem::replace(&mut self.repr, Repr::Gone)
         {
@@ -531,27 +578,6 @@ where
         }
         Next::Later(inner) => Deferred::from_chain(Chain::waiting_for(created_at, inner)),
     }
-}
-
-/// Boxes a typed handler as a chain stage.
-fn erase<T, R, S, H>(handler: H) -> Handler
-where
-    T: 'static,
-    R: IntoOutcome,
-    S: IntoOutcome<Value = R::Value>,
-    H: FnOnce(Result<T, Failure>) -> Handled<R, S> + 'static,
-{
-    Box::new(move |outcome: Outcome| {
-        let (input, spare) = match outcome {
-            Ok(mut value) => (Ok(take::<T>(&mut value)), Some(value)),
-            Err(failure) => (Err(failure), None),
-        };
-        match handler(input) {
-            Handled::Callback(returned) => returned.into_step(spare),
-            Handled::Errback(returned) => returned.into_step(spare),
-            Handled::Passed(result) => Step::Done(result.map(|value| store(spare, value))),
-        }
-    })
 }
 
 /// A Deferred that has already succeeded with `value`.
