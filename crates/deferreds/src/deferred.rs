@@ -347,9 +347,8 @@ impl<T: 'static> Deferred<T> {
     pub fn chain_deferred(self, resolver: Resolver<T>) {
         let target = resolver.into_chain();
         match self.try_take_ready() {
-            Ok((result, created_at)) if !target.has_fired() => {
+            Ok((result, _)) if !target.has_fired() => {
                 target.fire(result.map(|value| Box::new(Some(value)) as _));
-                let _ = created_at;
             }
             // Fired already (cancelled): this Deferred keeps its result, reported as
             // unhandled if it is a failure.
