@@ -97,12 +97,6 @@ impl State {
     }
 }
 
-/// The address of a failure's error, to tell a re-raised failure from a new one without
-/// holding a clone (a clone would make the next trail entry copy the failure).
-pub(crate) fn error_addr(failure: &Failure) -> *const () {
-    std::ptr::from_ref(failure.error()).cast()
-}
-
 impl Chain {
     pub(crate) fn new(
         created_at: &'static Location<'static>,
@@ -178,8 +172,16 @@ impl Chain {
         })
     }
 
-    /// Fires the chain. Returns false, leaving the chain alone, if it had already fired.
-    pub(crate) fn fire(self: &Rc<Self>, outcome: Outcome) -> bool {
+    /// Fires the chain and runs its handlers; does nothing if it had already fired.
+    pub(crate) fn fire(self: &Rc<Self>, outcome: Outcome) {
+        if self.settle(outcome) {
+            run(self);
+        }
+    }
+
+    /// Gives the chain its result without running anything. Returns false, leaving the
+    /// chain alone, if it had already fired.
+    fn settle(&self, outcome: Outcome) -> bool {
         let canceller = {
             let mut state = self.state.borrow_mut();
             if state.fired {
@@ -190,7 +192,6 @@ impl Chain {
             state.canceller.take()
         };
         drop(canceller);
-        run(self);
         true
     }
 
@@ -416,13 +417,7 @@ fn step(chain: &Rc<Chain>, stage: Stage, outcome: Outcome) -> Flow {
                 // reported when this chain goes away.
                 return Flow::Kept(outcome);
             }
-            let canceller = {
-                let mut state = target.state.borrow_mut();
-                state.fired = true;
-                state.result = Some(target.entering(outcome));
-                state.canceller.take()
-            };
-            drop(canceller);
+            target.settle(outcome);
             Flow::Switch(target)
         }
     }
@@ -436,7 +431,7 @@ fn run_handler(
     at: &'static Location<'static>,
     outcome: Outcome,
 ) -> Option<Outcome> {
-    let input_error = outcome.as_ref().err().map(error_addr);
+    let input_error = outcome.as_ref().err().map(Failure::error_addr);
     let step = catch_unwind(AssertUnwindSafe(|| call(outcome)))
         .unwrap_or_else(|payload| Step::Done(Err(Failure::from_panic_at(payload, at))));
     let mut outcome = match step {
@@ -450,12 +445,7 @@ fn run_handler(
         Step::Settled(outcome) => return Some(chain.entering(outcome)),
     };
     if let Err(failure) = &mut outcome {
-        let trace = if input_error == Some(error_addr(failure)) {
-            Trace::PassedThrough(at)
-        } else {
-            Trace::RaisedIn(at)
-        };
-        failure.push_trace(trace);
+        failure.trace_handler(input_error, at);
     }
     Some(outcome)
 }

@@ -15,21 +15,19 @@
 //! release made while a hand-over is under way is counted and carried out by the loop
 //! already handing over, so a long queue drains without recursion.
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::errors::CancelledError;
-use crate::{Deferred, IntoOutcome, Resolver, maybe_deferred, succeed};
+use crate::waiters::Waiters;
+use crate::{Deferred, IntoOutcome, maybe_deferred, succeed};
 
 pub(crate) struct Engine {
     limit: usize,
     /// Tokens not held by any permit.
     free: Cell<usize>,
-    /// Acquirers waiting for a token, oldest first, each with an id for cancellation.
-    waiters: RefCell<VecDeque<(u64, Resolver<Permit>)>>,
-    next_id: Cell<u64>,
+    /// Acquirers waiting for a token, oldest first.
+    waiters: Waiters<Permit>,
     /// True while `release` hands tokens over; further releases are only counted.
     handing_over: Cell<bool>,
     /// Releases made while handing over, still to be carried out.
@@ -41,8 +39,7 @@ impl Engine {
         Rc::new(Engine {
             limit,
             free: Cell::new(limit),
-            waiters: RefCell::new(VecDeque::new()),
-            next_id: Cell::new(0),
+            waiters: Waiters::new(),
             handing_over: Cell::new(false),
             deferred_releases: Cell::new(0),
         })
@@ -57,7 +54,7 @@ impl Engine {
     }
 
     pub(crate) fn waiting(&self) -> usize {
-        self.waiters.borrow().len()
+        self.waiters.len()
     }
 
     fn try_acquire(self: &Rc<Self>) -> Option<Permit> {
@@ -74,21 +71,7 @@ impl Engine {
         if let Some(permit) = self.try_acquire() {
             return succeed(permit);
         }
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let engine = Rc::downgrade(self);
-        let (waiter, resolver) = Deferred::with_canceller(move |cancelling: Resolver<Permit>| {
-            let queued = engine.upgrade().and_then(|engine| {
-                let mut waiters = engine.waiters.borrow_mut();
-                let position = waiters.iter().position(|(waiting, _)| *waiting == id)?;
-                waiters.remove(position)
-            });
-            cancelling.errback(CancelledError(()));
-            // Settled by now, so dropping the queued resolver does nothing.
-            drop(queued);
-        });
-        self.waiters.borrow_mut().push_back((id, resolver));
-        waiter
+        self.waiters.wait()
     }
 
     #[track_caller]
@@ -112,9 +95,9 @@ impl Engine {
         let mut releases = 1;
         while releases > 0 {
             releases -= 1;
-            let next = self.waiters.borrow_mut().pop_front();
+            let next = self.waiters.pop();
             match next {
-                Some((_, waiter)) => waiter.callback(Permit { engine: Some(Rc::clone(self)) }),
+                Some(waiter) => waiter.callback(Permit { engine: Some(Rc::clone(self)) }),
                 None => self.free.set(self.free.get() + 1),
             }
             releases += self.deferred_releases.replace(0);

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::Failure;
-use crate::chain::{Chain, Outcome, Step, error_addr};
+use crate::chain::{Chain, Outcome, Step};
 use crate::errors::{CancelledError, TimeoutError};
 use crate::failure::Trace;
 use crate::outcome::{IntoOutcome, Next, take};
@@ -549,7 +549,7 @@ where
     S: IntoOutcome<Value = R::Value>,
     H: FnOnce(Result<T, Failure>) -> Handled<R, S>,
 {
-    let input_error = input.as_ref().err().map(error_addr);
+    let input_error = input.as_ref().err().map(Failure::error_addr);
     let next = match catch_unwind(AssertUnwindSafe(|| handler(input))) {
         Ok(Handled::Callback(returned)) => returned.into_next(),
         Ok(Handled::Errback(returned)) => returned.into_next(),
@@ -559,12 +559,7 @@ where
     match next {
         Next::Value(mut result) => {
             if let Err(failure) = &mut result {
-                let trace = if input_error == Some(error_addr(failure)) {
-                    Trace::PassedThrough(at)
-                } else {
-                    Trace::RaisedIn(at)
-                };
-                failure.push_trace(trace);
+                failure.trace_handler(input_error, at);
             }
             Deferred::ready(result, created_at)
         }

@@ -204,6 +204,27 @@ impl Failure {
         Arc::ptr_eq(&self.inner.error, &other.inner.error)
     }
 
+    /// The address of the shared error, to tell a re-raised failure from a new one
+    /// without holding a clone (a clone would make the next trail step copy the failure).
+    pub(crate) fn error_addr(&self) -> *const () {
+        std::ptr::from_ref(self.error()).cast()
+    }
+
+    /// Records what the handler added at `at` did, given that it returned this failure:
+    /// passed on the one it got (whose `error_addr` is `input`), or raised a new one.
+    pub(crate) fn trace_handler(
+        &mut self,
+        input: Option<*const ()>,
+        at: &'static Location<'static>,
+    ) {
+        let trace = if input == Some(self.error_addr()) {
+            Trace::PassedThrough(at)
+        } else {
+            Trace::RaisedIn(at)
+        };
+        self.push_trace(trace);
+    }
+
     pub(crate) fn push_trace(&mut self, trace: Trace) {
         let inner = Arc::make_mut(&mut self.inner);
         if inner.trail.len() == TRAIL_LIMIT {

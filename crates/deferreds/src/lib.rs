@@ -80,6 +80,7 @@ mod semaphore;
 pub mod task;
 pub mod testing;
 mod time;
+mod waiters;
 
 pub use cache::{CacheStats, DeferredCache};
 pub use concurrency::Permit;

@@ -1,13 +1,13 @@
 //! `DeferredQueue`: a queue whose `get` returns a Deferred.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::error::Error;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::errors::CancelledError;
-use crate::{Deferred, Resolver, succeed};
+use crate::waiters::Waiters;
+use crate::{Deferred, succeed};
 
 /// A queue for event-driven code (Twisted's `DeferredQueue`). `get` returns a Deferred
 /// that fires with the next item, at once if one is queued; `put` hands an item straight
@@ -37,8 +37,7 @@ struct Inner<T> {
     size: Option<usize>,
     backlog: Option<usize>,
     items: RefCell<VecDeque<T>>,
-    waiting: RefCell<VecDeque<(u64, Resolver<T>)>>,
-    next_id: Cell<u64>,
+    waiting: Waiters<T>,
 }
 
 impl<T: 'static> DeferredQueue<T> {
@@ -55,8 +54,7 @@ impl<T: 'static> DeferredQueue<T> {
                 size,
                 backlog,
                 items: RefCell::new(VecDeque::new()),
-                waiting: RefCell::new(VecDeque::new()),
-                next_id: Cell::new(0),
+                waiting: Waiters::new(),
             }),
         }
     }
@@ -68,8 +66,8 @@ impl<T: 'static> DeferredQueue<T> {
     /// An overflow error holding the item back if the queue already holds `size` items
     /// (Twisted's `QueueOverflow`).
     pub fn put(&self, item: T) -> Result<(), QueueError<T>> {
-        let waiter = self.inner.waiting.borrow_mut().pop_front();
-        if let Some((_, waiter)) = waiter {
+        let waiter = self.inner.waiting.pop();
+        if let Some(waiter) = waiter {
             waiter.callback(item);
             return Ok(());
         }
@@ -93,24 +91,11 @@ impl<T: 'static> DeferredQueue<T> {
         if let Some(item) = self.inner.items.borrow_mut().pop_front() {
             return Ok(succeed(item));
         }
-        let waiting = self.inner.waiting.borrow().len();
+        let waiting = self.inner.waiting.len();
         if let Some(backlog) = self.inner.backlog.filter(|&backlog| waiting >= backlog) {
             return Err(QueueError { item: None, limit: backlog });
         }
-        let id = self.inner.next_id.get();
-        self.inner.next_id.set(id + 1);
-        let inner = Rc::downgrade(&self.inner);
-        let (d, resolver) = Deferred::with_canceller(move |cancelling: Resolver<T>| {
-            let queued = inner.upgrade().and_then(|inner| {
-                let mut waiting = inner.waiting.borrow_mut();
-                let position = waiting.iter().position(|(waiter, _)| *waiter == id)?;
-                waiting.remove(position)
-            });
-            cancelling.errback(CancelledError(()));
-            drop(queued);
-        });
-        self.inner.waiting.borrow_mut().push_back((id, resolver));
-        Ok(d)
+        Ok(self.inner.waiting.wait())
     }
 
     /// The number of items queued.
@@ -125,7 +110,7 @@ impl<T: 'static> DeferredQueue<T> {
 
     /// The number of `get`s waiting for an item.
     pub fn waiting(&self) -> usize {
-        self.inner.waiting.borrow().len()
+        self.inner.waiting.len()
     }
 }
 
@@ -145,7 +130,7 @@ impl<T> fmt::Debug for DeferredQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeferredQueue")
             .field("items", &self.inner.items.borrow().len())
-            .field("waiting", &self.inner.waiting.borrow().len())
+            .field("waiting", &self.inner.waiting.len())
             .field("size", &self.inner.size)
             .field("backlog", &self.inner.backlog)
             .finish()
