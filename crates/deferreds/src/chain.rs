@@ -179,6 +179,25 @@ impl Chain {
         }
     }
 
+    /// Fires the chain with whatever `inner` ends with: the chain counts as fired now
+    /// and waits for `inner`, as if a handler had returned it (a coroutine's Deferred,
+    /// kept waiting after a cancellation). Does nothing if it had already fired.
+    pub(crate) fn fire_waiting(self: &Rc<Self>, inner: Rc<Chain>) {
+        let canceller = {
+            let mut state = self.state.borrow_mut();
+            if state.fired {
+                return;
+            }
+            state.fired = true;
+            state.canceller.take()
+        };
+        drop(canceller);
+        if let Some(outcome) = self.wait_for(inner) {
+            self.state.borrow_mut().result = Some(outcome);
+            run(self);
+        }
+    }
+
     /// Gives the chain its result without running anything. Returns false, leaving the
     /// chain alone, if it had already fired.
     fn settle(&self, outcome: Outcome) -> bool {

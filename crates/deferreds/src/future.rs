@@ -4,10 +4,11 @@ use std::cell::RefCell;
 use std::future::{Future, IntoFuture};
 use std::panic::Location;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use crate::chain::Step;
+use crate::chain::{Chain, Step};
+use crate::coroutine;
 use crate::outcome::take;
 use crate::{Deferred, Failure};
 
@@ -26,8 +27,9 @@ pub struct DeferredFuture<T> {
 enum FutureState<T> {
     /// The Deferred had its result when awaited: no handler, no shared slot.
     Ready(Option<Result<T, Failure>>),
-    /// The chain's last handler will fill the slot and wake the task.
-    Waiting(Rc<RefCell<Slot<T>>>),
+    /// The chain's last handler will fill the slot and wake the task. The chain is
+    /// kept (weakly) so a coroutine being cancelled can cancel what it awaits.
+    Waiting(Rc<RefCell<Slot<T>>>, Weak<Chain>),
 }
 
 #[derive(Debug)]
@@ -68,7 +70,7 @@ impl<T: 'static> IntoFuture for Deferred<T> {
             Step::Consumed
         });
         chain.add_handler(handler, Location::caller());
-        DeferredFuture { state: FutureState::Waiting(slot) }
+        DeferredFuture { state: FutureState::Waiting(slot, Rc::downgrade(&chain)) }
     }
 }
 
@@ -79,17 +81,18 @@ impl<T> Future for DeferredFuture<T> {
     type Output = Result<T, Failure>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let slot = match &mut self.get_mut().state {
+        let (slot, chain) = match &mut self.get_mut().state {
             FutureState::Ready(result) => {
                 return result.take().map_or(Poll::Pending, Poll::Ready);
             }
-            FutureState::Waiting(slot) => slot,
+            FutureState::Waiting(slot, chain) => (slot, chain),
         };
         let mut slot = slot.borrow_mut();
         match slot.result.take() {
             Some(result) => Poll::Ready(result),
             None => {
                 slot.waker = Some(cx.waker().clone());
+                coroutine::note_awaiting(chain);
                 Poll::Pending
             }
         }

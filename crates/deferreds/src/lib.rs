@@ -64,6 +64,7 @@ mod cache;
 mod chain;
 mod collect;
 mod concurrency;
+mod coroutine;
 mod deferred;
 mod errors;
 mod failure;
@@ -84,6 +85,7 @@ mod waiters;
 
 pub use cache::{CacheStats, DeferredCache};
 pub use concurrency::Permit;
+pub use coroutine::{WakeForwarder, ensure_deferred, set_wake_forwarder};
 pub use deferred::{Deferred, fail, maybe_deferred, succeed};
 pub use errors::{
     CancelledError, FailureGroup, FirstError, PanicError, ResolverDroppedError, TimeoutError,

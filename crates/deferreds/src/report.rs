@@ -39,12 +39,13 @@ thread_local! {
 }
 
 fn emit(report: Report) {
-    let report = CAPTURES.with_borrow_mut(|captures| match captures.last_mut() {
-        Some(capture) => {
-            capture.push(report);
-            None
+    // `try_with`: a report can come from a thread-local's destructor at thread exit
+    // (a pending task dropped), after the captures are gone; it is then logged.
+    let mut report = Some(report);
+    let _ = CAPTURES.try_with(|captures| {
+        if let Some(capture) = captures.borrow_mut().last_mut() {
+            capture.extend(report.take());
         }
-        None => Some(report),
     });
     let Some(report) = report else { return };
     match report.unhandled_in {

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use crate::Failure;
 use crate::chain::Chain;
 use crate::errors::ResolverDroppedError;
+use crate::outcome::Next;
 
 /// The right to fire one [`Deferred`](crate::Deferred), once.
 ///
@@ -67,6 +68,24 @@ impl<T: 'static> Resolver<T> {
             Ok(value) => self.callback(value),
             Err(failure) => self.errback(failure),
         }
+    }
+
+    /// Fires the Deferred with whatever `next` ends with, waiting for it if need be;
+    /// cancelling the Deferred then cancels `next`.
+    pub(crate) fn follow(self, next: crate::Deferred<T>) {
+        let chain = self.into_chain();
+        match next.settle_or_chain() {
+            Next::Value(result) | Next::Settled(result) => {
+                chain.fire(result.map(|value| Box::new(Some(value)) as _));
+            }
+            Next::Later(inner) => chain.fire_waiting(inner),
+        }
+    }
+
+    /// Gives up the right to fire without firing: the Deferred is someone else's to
+    /// settle now (a canceller's, say).
+    pub(crate) fn disarm(self) {
+        drop(self.into_chain());
     }
 
     /// Whether the Deferred has already fired, so firing this resolver would do nothing

@@ -224,6 +224,8 @@ struct Queue {
     dead: Cell<usize>,
     next_seq: Cell<u64>,
     now: Box<dyn Fn() -> Duration>,
+    /// Told each new deadline, so an event loop asleep until a later one can wake.
+    on_schedule: Option<Box<dyn Fn(Duration)>>,
 }
 
 impl Queue {
@@ -233,6 +235,9 @@ impl Queue {
         entry.deadline.set(deadline);
         entry.seq.set(seq);
         self.heap.borrow_mut().push(Reverse(Queued { deadline, seq, entry: Rc::clone(entry) }));
+        if let Some(on_schedule) = &self.on_schedule {
+            on_schedule(deadline);
+        }
     }
 
     /// Counts one more dead entry; rebuilds the heap without them once they are the
@@ -273,12 +278,27 @@ pub struct Timers {
 impl Timers {
     /// A queue that reads the current time, as a duration since its epoch, from `now`.
     pub fn new(now: impl Fn() -> Duration + 'static) -> Timers {
+        Timers::build(Box::new(now), None)
+    }
+
+    /// Like [`new`](Timers::new), and `on_schedule` is told the deadline each time a call
+    /// is scheduled or moved (by [`DelayedCall::reset`] or [`DelayedCall::delay`]): an
+    /// event loop sleeping until a later deadline wakes up to re-arm.
+    pub fn with_on_schedule(
+        now: impl Fn() -> Duration + 'static,
+        on_schedule: impl Fn(Duration) + 'static,
+    ) -> Timers {
+        Timers::build(Box::new(now), Some(Box::new(on_schedule)))
+    }
+
+    fn build(now: Box<dyn Fn() -> Duration>, on_schedule: Option<Box<dyn Fn(Duration)>>) -> Timers {
         Timers {
             queue: Rc::new(Queue {
                 heap: RefCell::new(BinaryHeap::new()),
                 dead: Cell::new(0),
                 next_seq: Cell::new(0),
-                now: Box::new(now),
+                now,
+                on_schedule,
             }),
         }
     }
