@@ -1,0 +1,1 @@
+//! Twisted's system event and lifecycle tests from `test_internet.py`.

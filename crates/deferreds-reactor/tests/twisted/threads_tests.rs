@@ -1,0 +1,1 @@
+//! Twisted's `test_threads.py`: calls between threads and the reactor, and the thread pool.
