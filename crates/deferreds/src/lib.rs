@@ -51,7 +51,8 @@
 //! - Several: [`DeferredList`], [`gather_results`], [`race`], [`join2`], [`gather2`].
 //! - Limits and sharing: [`DeferredSemaphore`], [`DeferredLock`], [`DeferredQueue`],
 //!   [`DeferredCache`].
-//! - Time: the [`Time`] trait, [`DelayedCall`], [`task::Clock`] for tests.
+//! - Time: the [`Time`] trait, [`DelayedCall`], [`task::Clock`] for tests;
+//!   [`task::defer_later`] and [`task::LoopingCall`] on any of them.
 //! - Tests: [`testing`] (`success_result_of`, `failure_result_of`, `assert_no_result`,
 //!   capturing unhandled-failure reports).
 

@@ -1,4 +1,12 @@
-//! Virtual time for tests: the manual [`Clock`].
+//! Time-based helpers: the manual [`Clock`] of virtual time for tests, [`defer_later`]
+//! (a call some time from now) and [`LoopingCall`] (a call every interval). The helpers
+//! take any [`Time`], so they run on the clock in tests and on the event loop otherwise.
+
+mod defer_later;
+mod looping_call;
+
+pub use defer_later::defer_later;
+pub use looping_call::{LoopingCall, LoopingCallError};
 
 use std::cell::Cell;
 use std::fmt;
