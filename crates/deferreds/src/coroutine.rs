@@ -106,7 +106,7 @@ where
     let task = Rc::new_cyclic(|weak: &Weak<Task<F>>| {
         let weak = weak.clone();
         let (deferred, resolver) =
-            Deferred::with_canceller(move |resolver| cancel_task(&weak, resolver));
+            Deferred::with_canceller_at(at, move |resolver| cancel_task(&weak, resolver));
         Task {
             key,
             at,
@@ -258,7 +258,7 @@ fn cancel_task<F: Future + 'static>(
     }
     let weak = Rc::downgrade(&task);
     let (next, next_resolver) =
-        Deferred::with_canceller(move |resolver| cancel_task(&weak, resolver));
+        Deferred::with_canceller_at(task.at, move |resolver| cancel_task(&weak, resolver));
     if let Some(producer) = task.resolver.borrow_mut().replace(next_resolver) {
         producer.disarm();
     }

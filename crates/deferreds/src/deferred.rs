@@ -120,8 +120,16 @@ impl<T: 'static> Deferred<T> {
     pub fn with_canceller(
         canceller: impl FnOnce(Resolver<T>) + 'static,
     ) -> (Deferred<T>, Resolver<T>) {
+        Deferred::with_canceller_at(Location::caller(), canceller)
+    }
+
+    /// [`with_canceller`](Deferred::with_canceller), created at `at`.
+    pub(crate) fn with_canceller_at(
+        at: &'static Location<'static>,
+        canceller: impl FnOnce(Resolver<T>) + 'static,
+    ) -> (Deferred<T>, Resolver<T>) {
         let canceller = Box::new(move |chain| canceller(Resolver::for_canceller(chain)));
-        let chain = Chain::new(Location::caller(), Some(canceller));
+        let chain = Chain::new(at, Some(canceller));
         (Deferred::from_chain(Rc::clone(&chain)), Resolver::from_chain(chain))
     }
 

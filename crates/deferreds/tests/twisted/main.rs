@@ -5,10 +5,13 @@
 
 mod canceller_tests;
 mod clock_tests;
+mod defer_later_tests;
 mod deferred_tests_chain;
 mod deferred_tests_flow;
+mod inlinecb_tests;
 mod list_tests;
 mod log_tests;
+mod loop_tests;
 mod primitives_tests;
 mod race_tests;
 mod timeout_tests;
