@@ -72,6 +72,8 @@ pub(crate) struct Inner {
     stop_requested: Cell<bool>,
     /// The signal that stopped the reactor, if one did.
     stopped_by_signal: Cell<Option<i32>>,
+    /// Set once `run` is over: calls from other threads are refused from then on.
+    finished: Cell<bool>,
     events: SystemEvents,
     shared: Arc<Shared>,
     inbox: RefCell<UnboundedReceiver<Call>>,
@@ -173,6 +175,7 @@ impl ReactorBuilder {
                 state: Cell::new(RunState::Idle),
                 stop_requested: Cell::new(false),
                 stopped_by_signal: Cell::new(None),
+                finished: Cell::new(false),
                 events: SystemEvents::default(),
                 shared: Arc::new(Shared::new(sender, pool)),
                 inbox: RefCell::new(inbox),
@@ -365,18 +368,24 @@ impl Reactor {
         weak.upgrade().map(|inner| Reactor { inner })
     }
 
-    /// Keeps `resolver` on this thread for another thread to fire by `key`.
-    pub(crate) fn park<T: 'static>(&self, resolver: Resolver<T>) -> u64 {
+    /// Keeps `resolver` on this thread for another thread to fire by its key. A reactor
+    /// that has finished will never run that firing: the Deferred fails now, and there is
+    /// no key.
+    pub(crate) fn park<T: 'static>(&self, resolver: Resolver<T>) -> Option<u64> {
         fn fail<T: 'static>(resolver: Box<dyn Any>, failure: Failure) {
             if let Ok(resolver) = resolver.downcast::<Resolver<T>>() {
                 resolver.errback(failure);
             }
         }
+        if self.inner.finished.get() {
+            resolver.errback(ReactorStopped);
+            return None;
+        }
         let key = self.inner.next_parked.get();
         self.inner.next_parked.set(key + 1);
         let parked = Parked { resolver: Box::new(resolver), fail: fail::<T> };
         self.inner.parked.borrow_mut().insert(key, parked);
-        key
+        Some(key)
     }
 
     pub(crate) fn unpark<T: 'static>(&self, key: u64) -> Option<Resolver<T>> {
@@ -492,6 +501,7 @@ impl Reactor {
     /// After the loop: refuse calls from other threads, drop those that came too late,
     /// and fail the Deferreds other threads will never fire now.
     fn finish(&self) {
+        self.inner.finished.set(true);
         self.inner.shared.close_blocking();
         let late: Vec<Call> = {
             let mut inbox = self.inner.inbox.borrow_mut();
@@ -521,8 +531,10 @@ impl Time for Reactor {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // A thread blocked on a reactor that never ran, or is gone, gets its error.
+        // A thread blocked on a reactor that never ran, or is gone, gets its error; work
+        // queued for a pool that never started is dropped (it holds handles to us).
         self.shared.close_blocking();
+        self.shared.pool.stop();
         set_wake_forwarder(self.replaced_forwarder.take());
     }
 }

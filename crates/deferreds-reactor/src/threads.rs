@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use deferreds::{Deferred, Failure, Resolver};
 
-use crate::{Reactor, ReactorHandle};
+use crate::{Reactor, ReactorHandle, ReactorStopped};
 
 impl Reactor {
     /// Runs `f` in the thread pool; the Deferred fires with its result, on the reactor's
@@ -39,14 +39,15 @@ impl Reactor {
         T: Send + 'static,
     {
         let (deferred, resolver) = Deferred::new();
-        let remote = self.thread_resolver(resolver);
+        let mut unrun = Unrun(Some(self.thread_resolver(resolver)));
         let job = Box::new(move || {
             let result = catch_unwind(AssertUnwindSafe(f))
                 .unwrap_or_else(|payload| Err(Failure::from_panic(payload)));
-            remote.resolve(result);
+            if let Some(remote) = unrun.0.take() {
+                remote.resolve(result);
+            }
         });
-        // A refused job is dropped, and with it the ThreadResolver, which fails the
-        // Deferred on this thread.
+        // A refused job is dropped here, and `Unrun` fails the Deferred.
         let _ = self.pool().submit(job);
         deferred
     }
@@ -69,8 +70,20 @@ impl Reactor {
     pub fn thread_resolver<T: 'static>(&self, resolver: Resolver<T>) -> ThreadResolver<T> {
         ThreadResolver {
             handle: self.handle(),
-            key: Some(self.park(resolver)),
+            key: self.park(resolver),
             _value: PhantomData,
+        }
+    }
+}
+
+/// The resolver of thread work, until the work runs: work dropped unrun (by a pool that
+/// stopped) fails its Deferred with [`ReactorStopped`].
+struct Unrun<T: Send + 'static>(Option<ThreadResolver<T>>);
+
+impl<T: Send + 'static> Drop for Unrun<T> {
+    fn drop(&mut self) {
+        if let Some(remote) = self.0.take() {
+            remote.errback(ReactorStopped);
         }
     }
 }
