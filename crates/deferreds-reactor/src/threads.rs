@@ -68,11 +68,7 @@ impl Reactor {
     /// assert_eq!(reactor.run_until(d).unwrap(), 30);
     /// ```
     pub fn thread_resolver<T: 'static>(&self, resolver: Resolver<T>) -> ThreadResolver<T> {
-        ThreadResolver {
-            handle: self.handle(),
-            key: self.park(resolver),
-            _value: PhantomData,
-        }
+        ThreadResolver { handle: self.handle(), key: self.park(resolver), _value: PhantomData }
     }
 }
 
