@@ -7,10 +7,11 @@
 //! phase runs still runs in it. A failing trigger is reported and does not stop the
 //! others.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use deferreds::{Deferred, DeferredList, IntoOutcome, log_err, maybe_deferred};
 
@@ -77,8 +78,9 @@ pub(crate) struct SystemEvents {
 #[derive(Default)]
 struct Inner {
     events: RefCell<HashMap<SystemEvent, Phases>>,
-    next_id: Cell<u64>,
 }
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl SystemEvents {
     pub(crate) fn add<F, R>(&self, phase: Phase, event: SystemEvent, trigger: F) -> TriggerId
@@ -86,8 +88,8 @@ impl SystemEvents {
         F: FnOnce() -> R + 'static,
         R: IntoOutcome + 'static,
     {
-        let id = self.inner.next_id.get();
-        self.inner.next_id.set(id + 1);
+        // Numbered across the process, so one reactor's id never names another's trigger.
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let trigger: Trigger = Box::new(move || {
             maybe_deferred(trigger).add_both(|result| {
                 if let Err(failure) = result {

@@ -451,7 +451,10 @@ impl Reactor {
                 continue;
             }
             let wake_at = deadline.unwrap_or(now + Duration::from_secs(3600));
-            sleep.as_mut().reset((self.inner.epoch + wake_at).into());
+            // A deadline past what an Instant can hold: sleep an hour and look again.
+            let wake = self.inner.epoch.checked_add(wake_at);
+            let wake = wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            sleep.as_mut().reset(wake.into());
             self.inner.alarm.armed.set(Some(wake_at));
             let call = poll_fn(|cx| {
                 if self.inner.alarm.rung.take() {
@@ -485,8 +488,11 @@ impl Reactor {
         }
     }
 
+    /// Runs the calls queued when the turn began (Twisted's order: a call handed over by
+    /// one of them waits for the next turn, after the timers due by then).
     fn run_inbox(&self) {
-        for _ in 0..INBOX_BATCH {
+        let queued = self.inner.inbox.borrow().len();
+        for _ in 0..queued.min(INBOX_BATCH) {
             let Ok(call) = self.inner.inbox.borrow_mut().try_recv() else { return };
             self.run_call(call);
         }

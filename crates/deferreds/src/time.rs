@@ -147,7 +147,7 @@ impl DelayedCall {
     pub fn reset(&self, delay: Duration) -> Result<(), DelayedCallError> {
         self.check_active()?;
         if let Some(queue) = self.entry.queue.upgrade() {
-            queue.push(&self.entry, (queue.now)() + delay);
+            queue.push(&self.entry, (queue.now)().saturating_add(delay));
             queue.note_dead_entry();
         }
         Ok(())
@@ -161,7 +161,7 @@ impl DelayedCall {
     pub fn delay(&self, delay: Duration) -> Result<(), DelayedCallError> {
         self.check_active()?;
         if let Some(queue) = self.entry.queue.upgrade() {
-            queue.push(&self.entry, self.entry.deadline.get() + delay);
+            queue.push(&self.entry, self.entry.deadline.get().saturating_add(delay));
             queue.note_dead_entry();
         }
         Ok(())
@@ -317,7 +317,8 @@ impl Timers {
             call: RefCell::new(Some(call)),
             queue: Rc::downgrade(&self.queue),
         });
-        self.queue.push(&entry, self.now() + delay);
+        // Saturating: a delay too long to represent is as good as never.
+        self.queue.push(&entry, self.now().saturating_add(delay));
         DelayedCall { entry }
     }
 
