@@ -349,6 +349,25 @@ impl Reactor {
         outcome.unwrap_or_else(|| Err(Failure::new(ReactorStopped)))
     }
 
+    /// Runs `future` as a tokio task on the reactor's thread, for code built on tokio
+    /// (hyper connections, say). It starts when the reactor runs, if it is not running
+    /// yet, and is dropped unfinished when the reactor is. For async code whose outcome
+    /// is wanted as a Deferred, use [`ensure_deferred`](deferreds::ensure_deferred).
+    pub fn spawn_local<F>(&self, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + 'static,
+        F::Output: 'static,
+    {
+        self.inner.runtime.spawn_local(future)
+    }
+
+    /// Runs `f` inside the reactor's tokio context, where tokio's sockets and timers can
+    /// be made even before the reactor runs.
+    pub fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _context = self.inner.runtime.enter();
+        f()
+    }
+
     /// The signal (its number) that stopped the reactor, if one did.
     pub fn stopped_by_signal(&self) -> Option<i32> {
         self.inner.stopped_by_signal.get()
