@@ -1,15 +1,20 @@
 //! Time without I/O: the [`Time`] trait, [`DelayedCall`], and the [`Timers`] queue both
 //! the manual clock and a real event loop schedule on.
 //!
-//! `Timers` is a binary heap ordered by (deadline, sequence number), so calls due at the
-//! same instant run in the order they were scheduled. Cancelling a call marks it and
-//! leaves its heap entry to be skipped when it surfaces; rescheduling gives the call a
-//! new sequence number and pushes a fresh entry, and the stale one is skipped the same
-//! way. That keeps every operation O(log n) without searching the heap.
+//! `Timers` orders calls by (deadline, sequence number), so calls due at the same instant
+//! run in the order they were scheduled. Cancelling a call marks it and leaves its entry
+//! to be skipped when it surfaces; rescheduling gives the call a new sequence number and
+//! pushes a fresh entry, and the stale one is skipped the same way. That keeps every
+//! operation O(log n) without searching.
+//!
+//! Entries live in a binary heap, or in a FIFO lane when their deadline is no earlier
+//! than the lane's last: calls scheduled with the same delay, or "as soon as possible",
+//! arrive in deadline order, and the lane takes them in O(1) where the heap would sift.
+//! The earliest call is the earlier of the two heads.
 
 use std::cell::{Cell, RefCell};
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::error::Error;
 use std::fmt;
 use std::rc::{Rc, Weak};
@@ -218,9 +223,65 @@ impl Ord for Queued {
     }
 }
 
+/// The entries, in a heap and a lane sorted by construction.
+#[derive(Default)]
+struct Schedule {
+    heap: BinaryHeap<Reverse<Queued>>,
+    lane: VecDeque<Queued>,
+}
+
+impl Schedule {
+    fn push(&mut self, queued: Queued) {
+        if self.lane.back().is_none_or(|last| last.deadline <= queued.deadline) {
+            self.lane.push_back(queued);
+        } else {
+            self.heap.push(Reverse(queued));
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.heap.len() + self.lane.len()
+    }
+
+    fn retain_live(&mut self) {
+        self.heap.retain(|Reverse(queued)| queued.is_live());
+        self.lane.retain(Queued::is_live);
+    }
+
+    /// The earlier head: `true` for the lane's.
+    fn lane_first(&self) -> Option<bool> {
+        match (self.lane.front(), self.heap.peek()) {
+            (None, None) => None,
+            (Some(_), None) => Some(true),
+            (None, Some(_)) => Some(false),
+            (Some(lane), Some(Reverse(heap))) => Some(lane < heap),
+        }
+    }
+
+    fn peek(&self) -> Option<&Queued> {
+        if self.lane_first()? {
+            self.lane.front()
+        } else {
+            self.heap.peek().map(|Reverse(queued)| queued)
+        }
+    }
+
+    fn pop(&mut self) -> Option<Queued> {
+        if self.lane_first()? {
+            self.lane.pop_front()
+        } else {
+            self.heap.pop().map(|Reverse(queued)| queued)
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Queued> {
+        self.heap.iter().map(|Reverse(queued)| queued).chain(self.lane.iter())
+    }
+}
+
 struct Queue {
-    heap: RefCell<BinaryHeap<Reverse<Queued>>>,
-    /// Entries in `heap` that are stale or cancelled, to know when to compact.
+    schedule: RefCell<Schedule>,
+    /// Entries in `schedule` that are stale or cancelled, to know when to compact.
     dead: Cell<usize>,
     next_seq: Cell<u64>,
     now: Box<dyn Fn() -> Duration>,
@@ -234,7 +295,7 @@ impl Queue {
         self.next_seq.set(seq + 1);
         entry.deadline.set(deadline);
         entry.seq.set(seq);
-        self.heap.borrow_mut().push(Reverse(Queued { deadline, seq, entry: Rc::clone(entry) }));
+        self.schedule.borrow_mut().push(Queued { deadline, seq, entry: Rc::clone(entry) });
         if let Some(on_schedule) = &self.on_schedule {
             on_schedule(deadline);
         }
@@ -245,21 +306,21 @@ impl Queue {
     fn note_dead_entry(&self) {
         let dead = self.dead.get() + 1;
         self.dead.set(dead);
-        let mut heap = self.heap.borrow_mut();
-        if dead > 64 && dead * 2 > heap.len() {
-            heap.retain(|Reverse(queued)| queued.is_live());
+        let mut schedule = self.schedule.borrow_mut();
+        if dead > 64 && dead * 2 > schedule.len() {
+            schedule.retain_live();
             self.dead.set(0);
         }
     }
 
     /// Drops dead entries off the top; returns the live top's deadline.
     fn peek_live(&self) -> Option<Duration> {
-        let mut heap = self.heap.borrow_mut();
-        while let Some(Reverse(top)) = heap.peek() {
+        let mut schedule = self.schedule.borrow_mut();
+        while let Some(top) = schedule.peek() {
             if top.is_live() {
                 return Some(top.deadline);
             }
-            heap.pop();
+            schedule.pop();
             self.dead.set(self.dead.get().saturating_sub(1));
         }
         None
@@ -294,7 +355,7 @@ impl Timers {
     fn build(now: Box<dyn Fn() -> Duration>, on_schedule: Option<Box<dyn Fn(Duration)>>) -> Timers {
         Timers {
             queue: Rc::new(Queue {
-                heap: RefCell::new(BinaryHeap::new()),
+                schedule: RefCell::new(Schedule::default()),
                 dead: Cell::new(0),
                 next_seq: Cell::new(0),
                 now,
@@ -332,16 +393,15 @@ impl Timers {
         if self.queue.peek_live()? > now {
             return None;
         }
-        let Reverse(due) = self.queue.heap.borrow_mut().pop()?;
+        let due = self.queue.schedule.borrow_mut().pop()?;
         due.entry.state.set(CallState::Called);
         due.entry.call.borrow_mut().take()
     }
 
     /// The pending calls, earliest first.
     pub fn pending(&self) -> Vec<DelayedCall> {
-        let heap = self.queue.heap.borrow();
-        let mut live: Vec<&Queued> =
-            heap.iter().map(|Reverse(queued)| queued).filter(|queued| queued.is_live()).collect();
+        let schedule = self.queue.schedule.borrow();
+        let mut live: Vec<&Queued> = schedule.iter().filter(|queued| queued.is_live()).collect();
         live.sort();
         live.into_iter().map(|q| DelayedCall { entry: Rc::clone(&q.entry) }).collect()
     }
@@ -350,5 +410,41 @@ impl Timers {
 impl fmt::Debug for Timers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timers").field("pending", &self.pending().len()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever mix of lane and heap the deadlines make, calls come out in (deadline,
+    /// scheduling order).
+    #[test]
+    fn calls_run_in_deadline_then_scheduling_order() {
+        let now = Rc::new(Cell::new(Duration::ZERO));
+        let reader = Rc::clone(&now);
+        let timers = Timers::new(move || reader.get());
+        let ran = Rc::new(RefCell::new(Vec::new()));
+        let mut expected = Vec::new();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for index in 0..2_000u32 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let delay = Duration::from_millis(seed >> 60); // 0..16 ms: many ties
+            now.set(now.get() + Duration::from_micros((seed >> 20) & 0x3));
+            let ran = Rc::clone(&ran);
+            let call = timers.schedule(delay, Box::new(move || ran.borrow_mut().push(index)));
+            if index % 7 == 3 {
+                call.cancel().unwrap();
+            } else {
+                expected.push((now.get() + delay, index));
+            }
+        }
+        expected.sort();
+        now.set(now.get() + Duration::from_secs(1));
+        while let Some(call) = timers.pop_due(now.get()) {
+            call();
+        }
+        let expected: Vec<u32> = expected.into_iter().map(|(_, index)| index).collect();
+        assert_eq!(*ran.borrow(), expected);
     }
 }
