@@ -438,6 +438,9 @@ impl Reactor {
         self.add_system_event_trigger(Phase::During, SystemEvent::Shutdown, move || {
             if let Some(reactor) = Reactor::upgrade(&weak) {
                 reactor.inner.state.set(RunState::Stopped);
+                // This may run in a tokio task (a "before" Deferred fired there) while
+                // the loop sleeps: wake it to end.
+                reactor.inner.alarm.ring();
                 // Threads blocked on the reactor are released first: the pool waits
                 // for its threads, and they must not be waiting for us.
                 reactor.inner.shared.close_blocking();
