@@ -126,7 +126,9 @@ impl<'de> Deserializer<'de> for Value {
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConvertError> {
         match self {
+            // An empty parameter list is `()`, as `MethodCall::typed` writes `()`.
             Value::Nil => visitor.visit_unit(),
+            Value::Array(items) if items.is_empty() => visitor.visit_unit(),
             other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
         }
     }
