@@ -2,10 +2,13 @@
 //! `twisted.web.xmlrpc.XMLRPC` resource, without the HTTP).
 
 use std::collections::BTreeMap;
+use std::error::Error;
 use std::fmt;
 use std::rc::Rc;
 
-use deferreds::{Deferred, Failure, IntoOutcome, ensure_deferred, log_err, maybe_deferred};
+use deferreds::{
+    CancelledError, Deferred, Failure, IntoOutcome, ensure_deferred, log_err, maybe_deferred,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -124,17 +127,11 @@ impl XmlRpc {
         let label = name.clone();
         self.add_raw(name, move |params| {
             let params = from_value::<P>(Value::Array(params)).map_err(|error| {
-                Failure::new(Fault::new(
-                    FaultCodes::default().failure,
-                    format!("bad parameters for {label}: {error}"),
-                ))
+                Failure::new(Refused(format!("bad parameters for {label}: {error}")))
             })?;
             Ok(maybe_deferred(|| method(params)).add_callback(|result| {
                 to_value(&result).map_err(|error| {
-                    Failure::new(Fault::new(
-                        FaultCodes::default().failure,
-                        format!("Can't serialize output: {error}"),
-                    ))
+                    Failure::new(Refused(format!("Can't serialize output: {error}")))
                 })
             }))
         })
@@ -157,9 +154,13 @@ impl XmlRpc {
     where
         F: Fn(Vec<Value>) -> Result<Deferred<Value>, Failure> + 'static,
     {
-        let call = Rc::new(move |params| match method(params) {
-            Ok(deferred) => deferred,
-            Err(failure) => deferreds::fail(failure),
+        // A panic becomes a failure here, so it cannot unwind through the connection
+        // that carries the call (and leave the server waiting for it on shutdown).
+        let call = Rc::new(move |params| {
+            maybe_deferred(|| match method(params) {
+                Ok(deferred) => deferred,
+                Err(failure) => deferreds::fail(failure),
+            })
         });
         let procedure = Procedure { call, help: String::new(), signatures: Vec::new() };
         // A second method of the same name replaces the first.
@@ -284,6 +285,8 @@ impl XmlRpc {
                 };
                 answers.push(match answer {
                     Ok(value) => Value::Array(vec![value]),
+                    // The multicall itself was cancelled: the remaining calls are not made.
+                    Err(failure) if failure.check::<CancelledError>() => return Err(failure),
                     Err(failure) => this.client_fault(failure).to_value(),
                 });
             }
@@ -313,20 +316,26 @@ impl XmlRpc {
         if let Some(fault) = failure.downcast_ref::<Fault>() {
             return fault.clone();
         }
+        if let Some(Refused(reason)) = failure.downcast_ref::<Refused>() {
+            return Fault::new(self.codes.failure, reason.clone());
+        }
         let message = if self.expose_errors { failure.to_string() } else { "error".to_owned() };
         let _ = log_err(failure);
         Fault::new(self.codes.failure, message)
     }
 
+    /// A cancelled call (its client went away) is no error of the server's: it is not
+    /// logged, and goes on as a cancellation.
     fn to_fault(&self, failure: Failure) -> Failure {
-        if failure.check::<Fault>() {
+        if failure.check::<Fault>() || failure.check::<CancelledError>() {
             return failure;
         }
         Failure::new(self.client_fault(failure))
     }
 
     /// Answers an encoded request with an encoded response (Twisted's `render_POST`
-    /// without HTTP): decoding errors and faults become fault responses.
+    /// without HTTP): decoding errors and faults become fault responses. Cancelling the
+    /// Deferred cancels the method's; it then fails with `CancelledError`.
     pub fn respond(self: &Rc<Self>, body: &[u8]) -> Deferred<String> {
         let call = match MethodCall::from_xml_with(body, &self.limits) {
             Ok(call) => call,
@@ -340,12 +349,13 @@ impl XmlRpc {
         self.call(&call.method, call.params).add_both(move |outcome| {
             let response = match outcome {
                 Ok(value) => MethodResponse::Success(value),
+                Err(failure) if failure.check::<CancelledError>() => return Err(failure),
                 Err(failure) => match failure.downcast_ref::<Fault>() {
                     Some(fault) => MethodResponse::Fault(fault.clone()),
                     None => MethodResponse::Fault(Fault::new(this.codes.failure, "error")),
                 },
             };
-            Ok::<_, Failure>(this.encode(&response))
+            Ok(this.encode(&response))
         })
     }
 
@@ -368,6 +378,21 @@ impl XmlRpc {
         })
     }
 }
+
+/// A call the server refuses with its failure code and this explanation: parameters
+/// that do not fit a typed method, a result that does not serialize. Unlike other
+/// failures it is sent with its message (which holds no internal detail) and not logged;
+/// the code is the server's own, which is why this is not a `Fault` from the start.
+#[derive(Debug)]
+struct Refused(String);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for Refused {}
 
 fn strings(names: Vec<String>) -> Value {
     Value::Array(names.into_iter().map(Value::String).collect())

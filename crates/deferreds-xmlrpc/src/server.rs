@@ -187,9 +187,11 @@ impl Server {
                     self.inner.connections.set(self.inner.connections.get() + 1);
                     let this = self.clone();
                     self.inner.reactor.spawn_local(async move {
-                        this.serve(stream).await;
+                        // Counted as closed even if serving panics, or shutdown would
+                        // wait for this connection for ever.
+                        let open = OpenConnection(this);
+                        open.0.serve(stream).await;
                         drop(permit);
-                        this.connection_closed();
                     });
                 }
                 // Out of descriptors, a reset before accept: the listener is still good.
@@ -271,6 +273,15 @@ impl Server {
             // fault), and a cancelled call's client is gone; answer for form's sake.
             Err(failure) => internal_error(&failure),
         }
+    }
+}
+
+/// A connection being served; dropped, it is counted as closed.
+struct OpenConnection(Server);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.connection_closed();
     }
 }
 
