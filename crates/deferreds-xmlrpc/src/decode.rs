@@ -228,7 +228,14 @@ impl<'a> Parser<'a> {
         let mut reader = Reader::from_reader(body);
         // `<nil/>` then reads as `<nil></nil>`, so the grammar has one shape to handle.
         reader.config_mut().expand_empty_elements = true;
-        Ok(Self { reader, limits: *limits, peeked: None, frames: Vec::new(), depth: 0, at: 0 })
+        Ok(Self {
+            reader,
+            limits: *limits,
+            peeked: None,
+            frames: Vec::with_capacity(16),
+            depth: 0,
+            at: 0,
+        })
     }
 
     /// Prolog, the root element (through `parse`), then nothing but comments and space.
@@ -459,6 +466,20 @@ impl<'a> Parser<'a> {
                         );
                     }
                 },
+                // Indentation between elements (Python sends a newline after most): no
+                // decoding, no checks, no copy, unless more text follows to join.
+                Event::Text(ref t) if t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n')) => {
+                    let (next, next_at) = self.raw()?;
+                    let joins =
+                        matches!(next, Event::Text(_) | Event::CData(_) | Event::GeneralRef(_));
+                    self.peeked = Some((next, next_at));
+                    if joins {
+                        Tok::Text(self.joined_text(event, at)?)
+                    } else {
+                        let Event::Text(t) = event else { unreachable!("matched as text") };
+                        Tok::Text(t.into_inner())
+                    }
+                }
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
                     Tok::Text(self.joined_text(event, at)?)
                 }
