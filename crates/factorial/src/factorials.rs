@@ -57,7 +57,7 @@ pub struct FactorialStats {
 /// let multiplier = LocalMultiplier::new(clock.clone(), Duration::from_secs(1));
 /// let factorials = Factorials::new(Box::new(multiplier), Strategy::Tree);
 /// let (d, again) = (factorials.factorial(10), factorials.factorial(10));
-/// clock.advance(Duration::from_secs(10));
+/// clock.pump([Duration::from_secs(1); 4]); // four levels of the tree, a second each
 /// assert_eq!(testing::success_result_of(d).to_string(), "3628800");
 /// assert_eq!(testing::success_result_of(again).to_string(), "3628800");
 /// assert_eq!(factorials.stats().computed, 1); // the second request joined the first
