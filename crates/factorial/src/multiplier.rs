@@ -12,7 +12,7 @@ use deferreds_xmlrpc::{Fault, Value, XmlRpc};
 use num_bigint::BigUint;
 
 use crate::codes::{BAD_ARGUMENT, BAD_SESSION, RETRY};
-use crate::wire::{from_wire, to_wire};
+use crate::wire::{counts, from_wire, to_wire};
 
 /// Something that multiplies two numbers, later: a remote multiplier, or a local one in
 /// tests.
@@ -195,18 +195,14 @@ impl MultiplierService {
 
     fn stats_value(&self) -> Value {
         let stats = self.stats();
-        let mut value = deferreds_xmlrpc::Struct::new();
-        for (name, count) in [
+        counts(&[
             ("products", stats.products),
             ("injected_failures", stats.injected_failures),
             ("sessions", stats.sessions),
             ("refused_sessions", stats.refused_sessions),
             ("bad_sessions", stats.bad_sessions),
             ("max_in_flight", stats.max_in_flight),
-        ] {
-            value.insert(name, i64::try_from(count).unwrap_or(i64::MAX));
-        }
-        Value::Struct(value)
+        ])
     }
 }
 

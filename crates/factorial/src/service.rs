@@ -3,11 +3,11 @@
 use std::rc::Rc;
 
 use deferreds::Failure;
-use deferreds_xmlrpc::{Fault, Struct, Value, XmlRpc};
+use deferreds_xmlrpc::{Fault, XmlRpc};
 
 use crate::codes::BAD_ARGUMENT;
 use crate::factorials::Factorials;
-use crate::wire::{from_wire, to_wire};
+use crate::wire::{counts, from_wire, to_wire};
 
 /// The largest `n` served by default: its factorial has about 77,000 digits.
 pub const DEFAULT_MAX_N: u64 = 20_000;
@@ -39,18 +39,14 @@ pub fn factorial_methods(factorials: Rc<Factorials>, max_n: u64) -> XmlRpc {
     methods
         .add("stats", move |()| {
             let stats = factorials.stats();
-            let mut value = Struct::new();
-            for (name, count) in [
+            Ok::<_, Failure>(counts(&[
                 ("requests", stats.requests),
                 ("cache_hits", stats.cache_hits),
                 ("joined", stats.joined),
                 ("computed", stats.computed),
                 ("reused", stats.reused),
                 ("multiplications", stats.multiplications),
-            ] {
-                value.insert(name, i64::try_from(count).unwrap_or(i64::MAX));
-            }
-            Ok::<_, Failure>(Value::Struct(value))
+            ]))
         })
         .help("What the server has done: requests, cache hits, joined requests, computations.");
     methods

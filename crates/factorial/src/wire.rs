@@ -35,6 +35,16 @@ pub fn from_wire(value: &Value) -> Result<BigUint, Fault> {
     }
 }
 
+/// Named counters as a struct, for the services' `stats()`; a count past `i64` reads as
+/// `i64::MAX`.
+pub fn counts(named: &[(&str, u64)]) -> Value {
+    let mut value = deferreds_xmlrpc::Struct::new();
+    for &(name, count) in named {
+        value.insert(name, i64::try_from(count).unwrap_or(i64::MAX));
+    }
+    Value::Struct(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 #![allow(dead_code, reason = "each example uses only some of the shared helpers")]
 
 pub(crate) mod auth;
+pub(crate) mod key_client;
 pub(crate) mod remote;
 pub(crate) mod scaled;
 
