@@ -34,6 +34,7 @@
 mod errors;
 mod events;
 mod handle;
+pub mod net;
 mod pool;
 mod react;
 mod reactor;

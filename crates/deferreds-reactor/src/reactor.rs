@@ -30,6 +30,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use crate::events::SystemEvents;
 use crate::handle::{Call, Shared};
+use crate::net;
 use crate::pool::ThreadPool;
 use crate::{Phase, ReactorError, ReactorHandle, ReactorStopped, SystemEvent, TriggerId, signals};
 
@@ -83,6 +84,8 @@ pub(crate) struct Inner {
     signals: bool,
     /// The wake forwarder this reactor replaced on its thread, put back on drop.
     replaced_forwarder: RefCell<Option<WakeForwarder>>,
+    /// Open connections and listening ports, closed at shutdown.
+    net: Rc<net::Registry>,
 }
 
 /// A parked `Resolver<T>`, with the function that fails it without knowing `T`.
@@ -183,6 +186,7 @@ impl ReactorBuilder {
                 next_parked: Cell::new(0),
                 signals: self.signals,
                 replaced_forwarder: RefCell::new(None),
+                net: Rc::default(),
             }),
         };
         reactor.install_own_triggers();
@@ -417,6 +421,10 @@ impl Reactor {
         self.inner.parked.borrow_mut().remove(&key).map(|parked| parked.resolver)
     }
 
+    pub(crate) fn net(&self) -> &Rc<net::Registry> {
+        &self.inner.net
+    }
+
     pub(crate) fn pool(&self) -> &ThreadPool {
         &self.inner.shared.pool
     }
@@ -438,6 +446,8 @@ impl Reactor {
         self.add_system_event_trigger(Phase::During, SystemEvent::Shutdown, move || {
             if let Some(reactor) = Reactor::upgrade(&weak) {
                 reactor.inner.state.set(RunState::Stopped);
+                // Twisted's disconnectAll: protocols hear the loss before the loop ends.
+                reactor.net().disconnect_all();
                 // This may run in a tokio task (a "before" Deferred fired there) while
                 // the loop sleeps: wake it to end.
                 reactor.inner.alarm.ring();

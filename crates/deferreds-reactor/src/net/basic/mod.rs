@@ -1,0 +1,1 @@
+//! Protocols every application needs (Twisted's `twisted.protocols.basic`).
