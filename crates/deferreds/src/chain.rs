@@ -27,6 +27,7 @@ use std::rc::Rc;
 use crate::errors::CancelledError;
 use crate::failure::{Failure, Trace};
 use crate::report;
+use crate::stages;
 
 /// A chain's current value: a box holding `Option<T>` for the chain's current `T`.
 pub(crate) type Value = Box<dyn Any>;
@@ -49,7 +50,7 @@ pub(crate) enum Step {
     Consumed,
 }
 
-enum Stage {
+pub(crate) enum Stage {
     /// A callback/errback pair added by `add_callbacks` and friends.
     Handler { call: Handler, at: &'static Location<'static> },
     /// Hand the result to this outer chain, which is waiting on us.
@@ -253,9 +254,7 @@ impl Chain {
                 state.result.take()
             } else {
                 if state.stages.capacity() == 0 {
-                    // Most chains that queue at all queue a few handlers: one allocation
-                    // for the first eight instead of growing through 4 and 8.
-                    state.stages.reserve_exact(8);
+                    state.stages = stages::buffer();
                 }
                 state.stages.push_back(stage);
                 if state.idle_with_result() {
@@ -356,6 +355,13 @@ fn run(start: &Rc<Chain>) {
                 if state.stages.is_empty() || state.paused > 0 {
                     state.result = Some(outcome);
                     state.running = false;
+                    // Keep the emptied buffer for stages added later, or give it back.
+                    if state.stages.capacity() == 0 {
+                        state.stages = stages;
+                    } else {
+                        drop(state);
+                        stages::recycle(stages);
+                    }
                     return;
                 }
                 std::mem::swap(&mut stages, &mut state.stages);
@@ -474,6 +480,13 @@ impl Drop for Chain {
         let state = self.state.get_mut();
         if let Some(Err(failure)) = state.result.take() {
             report::unhandled(failure, self.created_at);
+        }
+        let mut buffer = std::mem::take(&mut state.stages);
+        if buffer.capacity() > 0 {
+            // Handlers never run are dropped first: their captures may drop chains too,
+            // which recycle their own buffers.
+            buffer.clear();
+            stages::recycle(buffer);
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::Failure;
 use crate::chain::{Chain, Outcome, Step};
 use crate::errors::{CancelledError, TimeoutError};
 use crate::failure::Trace;
-use crate::outcome::{IntoOutcome, Next, take};
+use crate::outcome::{IntoOutcome, Next, call_on, errback_step};
 use crate::report;
 use crate::resolver::Resolver;
 use crate::time::Time;
@@ -69,6 +69,14 @@ struct Ready<T> {
     created_at: &'static Location<'static>,
     /// `pause()` calls not yet matched; a paused ready Deferred queues on a chain.
     paused: Cell<u32>,
+}
+
+impl<T: 'static> Ready<T> {
+    /// A chain holding this result, for what a ready Deferred cannot do alone.
+    fn into_chain(self) -> Rc<Chain> {
+        let outcome: Outcome = self.result.map(|value| Box::new(Some(value)) as _);
+        Chain::settled(self.created_at, outcome, self.paused.get())
+    }
 }
 
 /// Where a handler added now goes.
@@ -149,10 +157,7 @@ impl<T: 'static> Deferred<T> {
     pub(crate) fn into_chain(mut self) -> Rc<Chain> {
         match self.take_repr() {
             Repr::Chain(chain) => chain,
-            Repr::Ready(ready) => {
-                let outcome: Outcome = ready.result.map(|value| Box::new(Some(value)) as _);
-                Chain::settled(ready.created_at, outcome, ready.paused.get())
-            }
+            Repr::Ready(ready) => ready.into_chain(),
             Repr::Gone => unreachable!("a Deferred is only taken apart by consuming it"),
         }
     }
@@ -223,8 +228,8 @@ impl<T: 'static> Deferred<T> {
                 })
             }
             Split::Chain(chain) => chain.then(at, move |outcome| match outcome {
-                Ok(mut value) => callback(take::<T>(&mut value)).into_step(Some(value)),
-                Err(failure) => errback(failure).into_step(None),
+                Ok(value) => call_on(value, callback),
+                Err(failure) => errback_step(errback(failure)),
             }),
         }
     }
@@ -252,7 +257,7 @@ impl<T: 'static> Deferred<T> {
                 })
             }
             Split::Chain(chain) => chain.then(at, move |outcome| match outcome {
-                Ok(mut value) => callback(take::<T>(&mut value)).into_step(Some(value)),
+                Ok(value) => call_on(value, callback),
                 Err(failure) => Step::Done(Err(failure)),
             }),
         }
@@ -289,7 +294,7 @@ impl<T: 'static> Deferred<T> {
             }
             Split::Chain(chain) => chain.then(at, move |outcome| match outcome {
                 Ok(value) => Step::Done(Ok(value)),
-                Err(failure) => errback(failure).into_step(None),
+                Err(failure) => errback_step(errback(failure)),
             }),
         }
     }
@@ -314,23 +319,25 @@ impl<T: 'static> Deferred<T> {
                 Handled::<R, R>::Callback(handler(result))
             }),
             Split::Chain(chain) => chain.then(at, move |outcome| match outcome {
-                Ok(mut value) => handler(Ok(take::<T>(&mut value))).into_step(Some(value)),
-                Err(failure) => handler(Err(failure)).into_step(None),
+                Ok(value) => call_on(value, |value| handler(Ok(value))),
+                Err(failure) => errback_step(handler(Err(failure))),
             }),
         }
     }
 
     /// The inline result, if held unpaused (handlers then run at once); otherwise the
     /// chain, made for this Deferred if need be.
+    #[inline]
     fn split(mut self) -> Split<T> {
+        // One match on the representation, the chain first: adding to a pending Deferred
+        // is the most common case.
         match self.take_repr() {
+            Repr::Chain(chain) => Split::Chain(chain),
             Repr::Ready(ready) if ready.paused.get() == 0 => {
                 Split::Ready(ready.result, ready.created_at)
             }
-            repr => {
-                self.repr = repr;
-                Split::Chain(self.into_chain())
-            }
+            Repr::Ready(ready) => Split::Chain(ready.into_chain()),
+            Repr::Gone => unreachable!("a Deferred is only taken apart by consuming it"),
         }
     }
 

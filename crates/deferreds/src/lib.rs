@@ -79,6 +79,7 @@ mod race;
 mod report;
 mod resolver;
 mod semaphore;
+mod stages;
 pub mod task;
 pub mod testing;
 mod time;

@@ -36,13 +36,9 @@ impl<U: 'static> IntoOutcome for Deferred<U> {
 // module: nothing outside the crate can name it, implement it, or call its methods.
 #[allow(private_interfaces, unreachable_pub)]
 pub(crate) mod sealed {
-    use super::{Next, Step, Value};
+    use super::Next;
 
     pub trait Sealed<V> {
-        /// Turns the handler's return value into the chain loop's next step. `spare` is
-        /// the box the input value came in, reused when the output has the same type.
-        fn into_step(self, spare: Option<Value>) -> Step;
-
         /// Turns the handler's return value into a typed result, where there is one now.
         fn into_next(self) -> Next<V>;
     }
@@ -60,10 +56,7 @@ pub(crate) enum Next<V> {
 
 #[allow(private_interfaces)]
 impl<U: 'static> sealed::Sealed<U> for Result<U, Failure> {
-    fn into_step(self, spare: Option<Value>) -> Step {
-        Step::Done(self.map(|value| store(spare, value)))
-    }
-
+    #[inline]
     fn into_next(self) -> Next<U> {
         Next::Value(self)
     }
@@ -71,30 +64,61 @@ impl<U: 'static> sealed::Sealed<U> for Result<U, Failure> {
 
 #[allow(private_interfaces)]
 impl<U: 'static> sealed::Sealed<U> for Deferred<U> {
-    fn into_step(self, spare: Option<Value>) -> Step {
-        match self.into_next() {
-            Next::Settled(result) | Next::Value(result) => {
-                Step::Settled(result.map(|value| store(spare, value)))
-            }
-            Next::Later(chain) => Step::Wait(chain),
-        }
-    }
-
+    #[inline]
     fn into_next(self) -> Next<U> {
         self.settle_or_chain()
     }
 }
 
-/// Boxes a value for the chain, reusing `spare` when it held the same type.
-pub(crate) fn store<U: 'static>(spare: Option<Value>, value: U) -> Value {
-    if let Some(mut spare) = spare {
-        if let Some(slot) = spare.downcast_mut::<Option<U>>() {
-            *slot = Some(value);
-            return spare;
-        }
-    }
-    Box::new(Some(value))
+/// Runs a callback on the chain's current value (a box holding `Some(T)`) and turns what
+/// it returns into the loop's next step.
+///
+/// The box is looked into once: the slot found there is written back with the callback's
+/// value when it has the same type (the type test is then between two known types and
+/// costs nothing at run time), so a chain of same-typed callbacks neither allocates nor
+/// checks the box's type twice per callback.
+///
+/// # Panics
+///
+/// If the box does not hold a `T`: the typed handles make that a bug in this crate.
+#[inline]
+pub(crate) fn call_on<T: 'static, R: IntoOutcome>(
+    mut value: Value,
+    callback: impl FnOnce(T) -> R,
+) -> Step {
+    let slot = value.downcast_mut::<Option<T>>().expect(MISMATCH);
+    let input = slot.take().expect(MISMATCH);
+    let (result, settled) = match callback(input).into_next() {
+        Next::Value(result) => (result, false),
+        Next::Settled(result) => (result, true),
+        Next::Later(chain) => return Step::Wait(chain),
+    };
+    let result = match result {
+        Ok(output) => match (slot as &mut dyn Any).downcast_mut::<Option<R::Value>>() {
+            Some(same) => {
+                *same = Some(output);
+                Ok(value)
+            }
+            None => Ok(Box::new(Some(output)) as Value),
+        },
+        Err(failure) => Err(failure),
+    };
+    if settled { Step::Settled(result) } else { Step::Done(result) }
 }
+
+/// Turns what an errback (or a handler given a failure) returned into the loop's next
+/// step; a value gets a new box, there being none to reuse.
+#[inline]
+pub(crate) fn errback_step<R: IntoOutcome>(returned: R) -> Step {
+    let boxed = |value: R::Value| Box::new(Some(value)) as Value;
+    match returned.into_next() {
+        Next::Value(result) => Step::Done(result.map(boxed)),
+        Next::Settled(result) => Step::Settled(result.map(boxed)),
+        Next::Later(chain) => Step::Wait(chain),
+    }
+}
+
+const MISMATCH: &str = "deferreds: a chain's value has the type its handle says";
 
 /// Takes the chain's current value out as a `T`, leaving the box to be reused.
 ///
@@ -103,9 +127,7 @@ pub(crate) fn store<U: 'static>(spare: Option<Value>, value: U) -> Value {
 /// If the box does not hold a `T`: the typed handles make that a bug in this crate.
 pub(crate) fn take<T: 'static>(value: &mut Value) -> T {
     let slot: &mut dyn Any = &mut **value;
-    slot.downcast_mut::<Option<T>>()
-        .and_then(Option::take)
-        .expect("deferreds: a chain's value has the type its handle says")
+    slot.downcast_mut::<Option<T>>().and_then(Option::take).expect(MISMATCH)
 }
 
 /// Unboxes a value boxed as `dyn Any` by this crate's own code (the typed joins).

@@ -41,7 +41,9 @@ struct Registered {
 pub(crate) struct Link {
     host: Address,
     peer: Address,
-    direct: Option<Direct>,
+    /// Dropped when the connection ends, so that handles kept afterwards do not keep the
+    /// socket open.
+    direct: RefCell<Option<Direct>>,
     outbox: RefCell<BytesMut>,
     high_water: Cell<usize>,
     producer: RefCell<Option<Registered>>,
@@ -67,7 +69,7 @@ impl Link {
         Link {
             host,
             peer,
-            direct,
+            direct: RefCell::new(direct),
             outbox: RefCell::new(BytesMut::new()),
             high_water: Cell::new(DEFAULT_HIGH_WATER),
             producer: RefCell::new(None),
@@ -125,7 +127,7 @@ impl Link {
             return;
         }
         let mut rest = data;
-        if let Some(direct) = &self.direct {
+        if let Some(direct) = &*self.direct.borrow() {
             if self.outbox.borrow().is_empty() {
                 // An error is left for the driver, which meets it again on its own write.
                 if let Ok(sent) = direct(rest) {
@@ -329,6 +331,7 @@ impl Link {
             return;
         }
         self.outbox.borrow_mut().clear();
+        self.direct.borrow_mut().take();
         self.waker.borrow_mut().take();
         let registered = self.producer.borrow_mut().take();
         if let Some(registered) = registered {
