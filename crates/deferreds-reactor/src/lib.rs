@@ -11,6 +11,9 @@
 //! - Threads: [`ReactorHandle`] (`Send`) with `call_from_thread`, `call_in_thread` and
 //!   `blocking_call_from_thread`; [`Reactor::defer_to_thread`] on a bounded thread pool;
 //!   [`ThreadResolver`] to fire a Deferred from another thread.
+//! - Network: [`net`], Twisted's protocols, factories and transports over TCP and Unix
+//!   sockets, with endpoints, producers, line and length-prefixed protocols, and
+//!   in-memory transports for tests.
 //! - Async code as Deferreds is the core's [`ensure_deferred`](deferreds::ensure_deferred);
 //!   a reactor carries wakes from other threads back to its own, so such code may await
 //!   tokio's futures too.
