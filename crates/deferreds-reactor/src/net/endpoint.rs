@@ -37,11 +37,10 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 ///     }
 /// }
 ///
-/// let reactor = Reactor::builder().install_signal_handlers(false).build()?;
+/// let reactor = Reactor::builder().install_signal_handlers(false).build().unwrap();
 /// let port = ServerEndpoint::tcp("127.0.0.1:0").listen(&reactor, || Echo);
-/// let port = reactor.run_until(port)?;
+/// let port = reactor.run_until(port).unwrap();
 /// assert!(port.address().tcp().unwrap().port() > 0);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct ServerEndpoint {
@@ -82,7 +81,7 @@ pub struct ServerEndpoint {
 ///     }
 /// }
 ///
-/// let reactor = Reactor::builder().install_signal_handlers(false).build()?;
+/// let reactor = Reactor::builder().install_signal_handlers(false).build().unwrap();
 /// let client = reactor.clone();
 /// let reply = ServerEndpoint::tcp("127.0.0.1:0")
 ///     .listen(&reactor, || Echo)
@@ -93,8 +92,7 @@ pub struct ServerEndpoint {
 ///         let connected = ClientEndpoint::tcp(server).connect_protocol(&client, hello);
 ///         connected.add_callback(move |_hello| answer)
 ///     });
-/// assert_eq!(reactor.run_until(reply)?, b"hello");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// assert_eq!(reactor.run_until(reply).unwrap(), b"hello");
 /// ```
 #[derive(Clone, Debug)]
 pub struct ClientEndpoint {

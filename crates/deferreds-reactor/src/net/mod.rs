@@ -29,11 +29,10 @@
 //!     }
 //! }
 //!
-//! let reactor = Reactor::builder().install_signal_handlers(false).build()?;
+//! let reactor = Reactor::builder().install_signal_handlers(false).build().unwrap();
 //! let port = ServerEndpoint::tcp("127.0.0.1:0").listen(&reactor, || Echo);
-//! let port = reactor.run_until(port)?;
+//! let port = reactor.run_until(port).unwrap();
 //! println!("listening on {}", port.address());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod address;
