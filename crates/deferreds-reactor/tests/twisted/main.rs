@@ -3,6 +3,7 @@
 //! deliberate divergences with `DIFFERENCE:`. README.md lists every test of those classes
 //! as ported or not applicable.
 
+mod basic_tests;
 mod lifecycle_tests;
 mod system_event_tests;
 mod threads_tests;
