@@ -46,6 +46,10 @@ pub(crate) fn start(link: &Rc<Link>, protocol: Rc<dyn Protocol>) -> Transport {
 pub(crate) async fn drive<S: Socket>(socket: Rc<S>, link: Rc<Link>, transport: Transport) {
     let mut state = Driver { read_eof: false, eof_sent: false };
     let reason = poll_fn(|cx| state.poll(cx, &*socket, &link, &transport)).await;
+    // An abort resets the connection, as Twisted's does: the peer hears it was lost.
+    if reason.check::<ConnectionAborted>() {
+        socket.reset_on_close();
+    }
     drop(socket);
     link.finish(reason);
 }
@@ -120,6 +124,7 @@ impl Driver {
             }
             link.flush(|data| socket.try_write(data))?;
         }
+        link.resume_pull_if_due();
         if link.eof_requested() && !self.eof_sent {
             self.eof_sent = true;
             socket.shutdown_write()?;

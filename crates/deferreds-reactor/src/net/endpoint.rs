@@ -247,25 +247,37 @@ impl<F: Factory> Attempt<F> {
         connecting: impl Future<Output = io::Result<S>>,
     ) {
         self.factory.start_factory();
+        // Stops the factory however the attempt ends: a cancelled or timed-out attempt
+        // is dropped at this await.
+        let started = Started(&self.factory);
         let stream = connecting.await;
         // Connected or failed: cancelling from now on changes nothing here.
         self.abort.take();
         let socket = match stream {
             Ok(stream) => Rc::new(stream),
             Err(error) => {
-                self.factory.stop_factory();
+                drop(started);
                 return resolver.errback(error);
             }
         };
         let link = link_for(&socket);
         let built = self.factory.build_protocol(link.peer());
-        self.factory.stop_factory();
+        drop(started);
         let Some(protocol) = built else { return resolver.errback(NoProtocol) };
         let protocol = Rc::new(protocol);
         self.reactor.net().track_link(&link);
         let transport = start(&link, Rc::clone(&protocol) as Rc<dyn Protocol>);
         resolver.callback(protocol);
         drive(socket, link, transport).await;
+    }
+}
+
+/// A started factory, stopped when this is dropped.
+struct Started<'a, F: Factory>(&'a F);
+
+impl<F: Factory> Drop for Started<'_, F> {
+    fn drop(&mut self) {
+        self.0.stop_factory();
     }
 }
 

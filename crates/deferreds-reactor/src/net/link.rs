@@ -54,6 +54,9 @@ pub(crate) struct Link {
     /// `abort_connection` was called: close now, dropping the outbox.
     aborted: Cell<bool>,
     reading_paused: Cell<bool>,
+    /// A direct write sent everything while a pull producer was registered: the outbox
+    /// never filled, so the driver tells the producer it has drained.
+    pull_due: Cell<bool>,
     /// `connection_lost` has been delivered, or is being: nothing more happens.
     closed: Cell<bool>,
     /// Taken when `connection_lost` is delivered, so it is delivered once.
@@ -77,6 +80,7 @@ impl Link {
             eof_requested: Cell::new(false),
             aborted: Cell::new(false),
             reading_paused: Cell::new(false),
+            pull_due: Cell::new(false),
             closed: Cell::new(false),
             protocol: RefCell::new(None),
             waker: RefCell::new(None),
@@ -134,6 +138,10 @@ impl Link {
                     rest = &rest[sent..];
                 }
                 if rest.is_empty() {
+                    if self.has_pull_producer() {
+                        self.pull_due.set(true);
+                        self.wake();
+                    }
                     return;
                 }
             }
@@ -270,6 +278,18 @@ impl Link {
             if drained {
                 self.drained();
             }
+        }
+    }
+
+    fn has_pull_producer(&self) -> bool {
+        self.producer.borrow().as_ref().is_some_and(|registered| !registered.streaming)
+    }
+
+    /// Asks a pull producer for more if direct writes sent all it wrote: for the driver,
+    /// outside the write, so a producer that writes again is not called back within it.
+    pub(crate) fn resume_pull_if_due(&self) {
+        if self.pull_due.take() && self.outbox.borrow().is_empty() {
+            self.drained();
         }
     }
 

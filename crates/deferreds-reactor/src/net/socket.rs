@@ -16,6 +16,9 @@ pub(crate) trait Socket: 'static {
     fn try_read(&self, buf: &mut [u8]) -> io::Result<usize>;
     fn try_write(&self, buf: &[u8]) -> io::Result<usize>;
     fn shutdown_write(&self) -> io::Result<()>;
+    /// Makes closing the socket reset the connection, dropping what the system still
+    /// holds unsent, so the peer hears the connection was lost rather than closed cleanly.
+    fn reset_on_close(&self);
     /// This end's address, then the peer's.
     fn addresses(&self) -> (Address, Address);
 }
@@ -41,6 +44,11 @@ macro_rules! socket {
 
             fn shutdown_write(&self) -> io::Result<()> {
                 socket2::SockRef::from(self).shutdown(Shutdown::Write)
+            }
+
+            fn reset_on_close(&self) {
+                // Best effort: a socket that refuses still closes, only cleanly.
+                let _ = socket2::SockRef::from(self).set_linger(Some(std::time::Duration::ZERO));
             }
 
             fn addresses(&self) -> (Address, Address) {

@@ -6,5 +6,6 @@
 mod basic_tests;
 mod lifecycle_tests;
 mod system_event_tests;
+mod tcp_tests;
 mod threads_tests;
 mod time_tests;
