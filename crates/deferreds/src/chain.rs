@@ -19,35 +19,44 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
 
 use crate::errors::CancelledError;
 use crate::failure::{Failure, Trace};
+use crate::recycle;
 use crate::report;
-use crate::stages;
 
 /// A chain's current value: a box holding `Option<T>` for the chain's current `T`.
 pub(crate) type Value = Box<dyn Any>;
 /// A chain's current result.
 pub(crate) type Outcome = Result<Value, Failure>;
-/// A handler pair, type-erased: takes the result, says what happens next.
-pub(crate) type Handler = Box<dyn FnOnce(Outcome) -> Step>;
+/// A handler pair, type-erased: works on the chain's result in place and says what
+/// happens next. In place, so that a callback mapping `T` to `T` leaves the result where
+/// it is instead of moving it in and out through every layer of the loop.
+pub(crate) type Handler = Box<dyn FnOnce(&mut Outcome) -> Step>;
 /// A canceller, type-erased: receives the chain so it can hand out a `Resolver`.
 pub(crate) type Canceller = Box<dyn FnOnce(Rc<Chain>)>;
 
 /// What a handler asks the loop to do next.
 pub(crate) enum Step {
-    /// Continue with this result.
-    Done(Outcome),
-    /// Continue with the result of this chain, once it has one.
+    /// Continue with the result now in place: the handler's own, or the one it let pass.
+    Next,
+    /// Continue with the result now in place, which a returned Deferred already had: it
+    /// enters this chain as if that Deferred had resumed it.
+    Settled,
+    /// Continue with the result of this chain, once it has one. The result in place is
+    /// spent.
     Wait(Rc<Chain>),
-    /// Continue with the result a returned Deferred already had.
-    Settled(Outcome),
     /// The handler took the result away (an awaiting future); the chain ends empty.
     Consumed,
+}
+
+/// Takes the result out of its place, leaving a stand-in that costs no allocation (a
+/// boxed `()`), for handlers that need it by value.
+pub(crate) fn take_outcome(outcome: &mut Outcome) -> Outcome {
+    std::mem::replace(outcome, Ok(Box::new(())))
 }
 
 pub(crate) enum Stage {
@@ -86,12 +95,25 @@ struct State {
     /// Set when another chain will feed this one (`chain_deferred`); only for `Debug`.
     fed: bool,
     /// Handlers not yet run, in order.
-    stages: VecDeque<Stage>,
+    stages: Vec<Stage>,
     /// Given at creation; taken by the first `cancel()`, dropped when the chain fires.
     canceller: Option<Canceller>,
 }
 
 impl State {
+    fn initial(canceller: Option<Canceller>) -> State {
+        State {
+            result: None,
+            fired: false,
+            paused: 0,
+            running: false,
+            waiting_on: None,
+            fed: false,
+            stages: Vec::new(),
+            canceller,
+        }
+    }
+
     /// Whether the loop may run a stage now.
     fn idle_with_result(&self) -> bool {
         self.fired && !self.running && self.paused == 0 && self.waiting_on.is_none()
@@ -103,19 +125,44 @@ impl Chain {
         created_at: &'static Location<'static>,
         canceller: Option<Canceller>,
     ) -> Rc<Chain> {
-        Rc::new(Chain {
-            state: RefCell::new(State {
-                result: None,
-                fired: false,
-                paused: 0,
-                running: false,
-                waiting_on: None,
-                fed: false,
-                stages: VecDeque::new(),
-                canceller,
-            }),
-            created_at,
-        })
+        if let Some(mut spare) = recycle::chain() {
+            let chain = Rc::get_mut(&mut spare).expect("a kept chain has no other reference");
+            chain.created_at = created_at;
+            chain.state.get_mut().canceller = canceller;
+            return spare;
+        }
+        Rc::new(Chain { state: RefCell::new(State::initial(canceller)), created_at })
+    }
+
+    /// Lets go of a handle to the chain. The last one retires the chain as dropping it
+    /// would (an unhandled failure is reported; handlers never run and the canceller are
+    /// dropped) and keeps its memory for the next chain.
+    pub(crate) fn release(mut chain: Rc<Chain>) {
+        let Some(unshared) = Rc::get_mut(&mut chain) else { return };
+        let created_at = unshared.created_at;
+        let state = unshared.state.get_mut();
+        let result = state.result.take();
+        let waiting_on = state.waiting_on.take();
+        let canceller = state.canceller.take();
+        // Handlers never run go with their buffer (rare); an emptied buffer stays with
+        // the chain, ready for its next stages, unless it grew too large.
+        let unrun = (!state.stages.is_empty()
+            || state.stages.capacity() > 0 && !recycle::worth_keeping(&state.stages))
+        .then(|| std::mem::take(&mut state.stages));
+        state.fired = false;
+        state.paused = 0;
+        state.running = false;
+        state.fed = false;
+        // What is dropped now may run any code, and release other chains: nothing here is
+        // borrowed, and nothing else can reach this chain.
+        match result {
+            Some(Err(failure)) => report::unhandled(failure, created_at),
+            result => drop(result),
+        }
+        drop(waiting_on);
+        drop(unrun);
+        drop(canceller);
+        recycle::keep_chain(chain);
     }
 
     /// A chain that has fired with `outcome` (whose trail is already complete), paused
@@ -173,6 +220,13 @@ impl Chain {
         })
     }
 
+    /// `entering`, on a result in place.
+    fn entering_in_place(&self, outcome: &mut Outcome) {
+        if let Err(failure) = outcome {
+            failure.push_trace(Trace::Entered(self.created_at));
+        }
+    }
+
     /// Fires the chain and runs its handlers; does nothing if it had already fired.
     pub(crate) fn fire(self: &Rc<Self>, outcome: Outcome) {
         if self.settle(outcome) {
@@ -225,15 +279,17 @@ impl Chain {
         state.idle_with_result() && state.result.is_some()
     }
 
+    #[inline]
     pub(crate) fn add_handler(self: &Rc<Self>, call: Handler, at: &'static Location<'static>) {
         self.push(Stage::Handler { call, at });
     }
 
     /// Adds a handler and returns the handle for the chain's next stage.
+    #[inline]
     pub(crate) fn then<U: 'static>(
         self: Rc<Self>,
         at: &'static Location<'static>,
-        call: impl FnOnce(Outcome) -> Step + 'static,
+        call: impl FnOnce(&mut Outcome) -> Step + 'static,
     ) -> crate::Deferred<U> {
         self.add_handler(Box::new(call), at);
         crate::Deferred::from_chain(self)
@@ -245,35 +301,50 @@ impl Chain {
     }
 
     fn push(self: &Rc<Self>, stage: Stage) {
-        // A chain with its result and nothing queued runs a new stage at once, without
+        let mut state = self.state.borrow_mut();
+        if !state.idle_with_result() {
+            // Pending, running, paused or waiting: the stage waits its turn.
+            if state.stages.capacity() == 0 {
+                state.stages = recycle::buffer();
+            }
+            state.stages.push(stage);
+            return;
+        }
+        // A chain with its result and nothing queued runs a new handler at once, without
         // queueing it (adding to a fired Deferred is common, and this saves the queue).
-        let outcome = {
-            let mut state = self.state.borrow_mut();
-            if state.idle_with_result() && state.stages.is_empty() && state.result.is_some() {
-                state.running = true;
-                state.result.take()
-            } else {
+        let outcome = match stage {
+            Stage::Handler { call, at } if state.stages.is_empty() && state.result.is_some() => {
+                state.result.take().map(|outcome| (call, at, outcome))
+            }
+            stage => {
                 if state.stages.capacity() == 0 {
-                    state.stages = stages::buffer();
+                    state.stages = recycle::buffer();
                 }
-                state.stages.push_back(stage);
-                if state.idle_with_result() {
-                    drop(state);
-                    run(self);
-                }
-                return;
+                state.stages.push(stage);
+                None
             }
         };
-        let Some(outcome) = outcome else { return };
-        match step(self, stage, outcome) {
-            Flow::Next(next) | Flow::Kept(next) => park(self, VecDeque::new(), Some(next)),
-            Flow::Parked => park(self, VecDeque::new(), None),
-            Flow::Switch(next) => {
-                park(self, VecDeque::new(), None);
-                run(&next);
+        let Some((call, at, mut outcome)) = outcome else {
+            drop(state);
+            run(self);
+            return;
+        };
+        state.running = true;
+        drop(state);
+        let kept = run_handler(self, call, at, &mut outcome);
+        let more = {
+            let mut state = self.state.borrow_mut();
+            state.running = false;
+            if kept {
+                state.result = Some(outcome);
             }
+            // Handlers added by the one that ran, or a result an inner chain handed
+            // back meanwhile.
+            state.idle_with_result() && !state.stages.is_empty()
+        };
+        if more {
+            run(self);
         }
-        run(self);
     }
 
     pub(crate) fn pause(&self) {
@@ -331,148 +402,175 @@ impl Chain {
 
 /// Runs `start`'s stages until it runs out, pauses, or waits, switching to another chain
 /// where a stage hands the result over. See the module docs.
+fn run(start: &Rc<Chain>) {
+    let Some(mut chain) = run_batches(start) else { return };
+    while let Some(next) = run_batches(&chain) {
+        chain = next;
+    }
+}
+
+/// Runs one chain's stages. Returns the chain the result moved to, if a stage handed it
+/// over (`Resume`, `Feed`).
 ///
 /// Stages are taken out of the state in batches and run from a local queue with the
 /// result held locally, so the shared state is touched once per batch rather than twice
 /// per stage. Stages added while a batch runs are queued in the state and form the next
 /// batch.
-fn run(start: &Rc<Chain>) {
-    let mut chain = Rc::clone(start);
-    'chains: loop {
+fn run_batches(chain: &Rc<Chain>) -> Option<Rc<Chain>> {
+    'batches: loop {
         let (mut stages, mut outcome) = {
             let mut state = chain.state.borrow_mut();
             if !state.idle_with_result() || state.stages.is_empty() {
-                return;
+                return None;
             }
             // No result: it was handed on, and later stages have nothing to run on.
-            let Some(outcome) = state.result.take() else { return };
+            let outcome = state.result.take()?;
             state.running = true;
-            (std::mem::take(&mut state.stages), outcome)
+            (batch(&mut state.stages), outcome)
         };
         loop {
-            let Some(stage) = stages.pop_front() else {
+            let Some(stage) = stages.pop() else {
                 let mut state = chain.state.borrow_mut();
-                if state.stages.is_empty() || state.paused > 0 {
-                    state.result = Some(outcome);
-                    state.running = false;
-                    // Keep the emptied buffer for stages added later, or give it back.
-                    if state.stages.capacity() == 0 {
-                        state.stages = stages;
-                    } else {
-                        drop(state);
-                        stages::recycle(stages);
-                    }
-                    return;
+                if !state.stages.is_empty() && state.paused == 0 {
+                    std::mem::swap(&mut stages, &mut state.stages);
+                    stages.reverse();
+                    continue;
                 }
-                std::mem::swap(&mut stages, &mut state.stages);
-                continue;
+                state.result = Some(outcome);
+                state.running = false;
+                let spare = give_back(&mut state, stages);
+                drop(state);
+                if let Some(spare) = spare {
+                    recycle::keep_buffer(spare);
+                }
+                return None;
             };
-            match step(&chain, stage, outcome) {
-                Flow::Next(next) => {
-                    outcome = next;
+            match stage {
+                Stage::Handler { call, at } => {
+                    if !run_handler(chain, call, at, &mut outcome) {
+                        // Waiting, or the result was taken away. An inner chain may
+                        // already have resumed us while we were running: look again.
+                        park(chain, stages, None);
+                        continue 'batches;
+                    }
                     if chain.state.borrow().paused > 0 {
-                        park(&chain, stages, Some(outcome));
-                        return;
+                        park(chain, stages, Some(outcome));
+                        return None;
                     }
                 }
-                Flow::Parked => {
-                    // Waiting, or the result was taken away. An inner chain may already
-                    // have resumed us while we were running: look again from the top.
-                    park(&chain, stages, None);
-                    continue 'chains;
+                Stage::Resume(outer) => {
+                    outer.entering_in_place(&mut outcome);
+                    {
+                        let mut state = outer.state.borrow_mut();
+                        state.waiting_on = None;
+                        state.result = Some(outcome);
+                    }
+                    park(chain, stages, None);
+                    return Some(outer);
                 }
-                Flow::Switch(next) => {
-                    park(&chain, stages, None);
-                    chain = next;
-                    continue 'chains;
-                }
-                Flow::Kept(kept) => {
-                    park(&chain, stages, Some(kept));
-                    return;
+                Stage::Feed(target) => {
+                    if target.has_fired() {
+                        // Fired already (cancelled): keep the result here, so a failure
+                        // is still reported when this chain goes away.
+                        park(chain, stages, Some(outcome));
+                        return None;
+                    }
+                    target.settle(outcome);
+                    park(chain, stages, None);
+                    return Some(target);
                 }
             }
         }
     }
 }
 
+/// Takes the queued stages out as a batch, in reverse order: the next stage to run is
+/// then the last, and taking it is a `pop`.
+fn batch(queued: &mut Vec<Stage>) -> Vec<Stage> {
+    let mut stages = std::mem::take(queued);
+    stages.reverse();
+    stages
+}
+
 /// Puts a batch's unrun stages back in front of any added meanwhile, and the result (if
 /// the chain still has it), and marks the chain as not running.
-fn park(chain: &Chain, mut unrun: VecDeque<Stage>, result: Option<Outcome>) {
+fn park(chain: &Chain, mut unrun: Vec<Stage>, result: Option<Outcome>) {
     let mut state = chain.state.borrow_mut();
     if !unrun.is_empty() {
+        unrun.reverse();
         unrun.append(&mut state.stages);
-        state.stages = unrun;
+        std::mem::swap(&mut state.stages, &mut unrun);
     }
     if result.is_some() {
         state.result = result;
     }
     state.running = false;
-}
-
-/// What running one stage leads to.
-enum Flow {
-    /// Carry on with this result.
-    Next(Outcome),
-    /// The chain has no result now: it waits on an inner chain, or a future took it.
-    Parked,
-    /// The result moved to this chain; carry on there.
-    Switch(Rc<Chain>),
-    /// The stage could not hand the result on; it stays on this chain.
-    Kept(Outcome),
-}
-
-fn step(chain: &Rc<Chain>, stage: Stage, outcome: Outcome) -> Flow {
-    match stage {
-        Stage::Handler { call, at } => match run_handler(chain, call, at, outcome) {
-            Some(next) => Flow::Next(next),
-            None => Flow::Parked,
-        },
-        Stage::Resume(outer) => {
-            let outcome = outer.entering(outcome);
-            {
-                let mut state = outer.state.borrow_mut();
-                state.waiting_on = None;
-                state.result = Some(outcome);
-            }
-            Flow::Switch(outer)
-        }
-        Stage::Feed(target) => {
-            if target.has_fired() {
-                // Fired already (cancelled): keep the result here, so a failure is still
-                // reported when this chain goes away.
-                return Flow::Kept(outcome);
-            }
-            target.settle(outcome);
-            Flow::Switch(target)
-        }
+    let spare = give_back(&mut state, unrun);
+    drop(state);
+    if let Some(spare) = spare {
+        recycle::keep_buffer(spare);
     }
 }
 
-/// Runs one handler, catching panics and following a returned Deferred. Returns the
-/// chain's next result, or `None` if the result was handed away or the chain now waits.
+/// Gives an emptied buffer back to the chain if it has none (stages added later reuse
+/// it), or returns it for the pool.
+fn give_back(state: &mut State, buffer: Vec<Stage>) -> Option<Vec<Stage>> {
+    if state.stages.capacity() == 0 {
+        state.stages = buffer;
+        None
+    } else {
+        Some(buffer)
+    }
+}
+
+/// Runs one handler on the result in place, catching panics, recording the failure's
+/// trail, and following a returned Deferred. Returns whether the chain still has a
+/// result: false if it was handed away or the chain now waits.
 fn run_handler(
     chain: &Rc<Chain>,
     call: Handler,
     at: &'static Location<'static>,
-    outcome: Outcome,
-) -> Option<Outcome> {
-    let input_error = outcome.as_ref().err().map(Failure::error_addr);
-    let step = catch_unwind(AssertUnwindSafe(|| call(outcome)))
-        .unwrap_or_else(|payload| Step::Done(Err(Failure::from_panic_at(payload, at))));
-    let mut outcome = match step {
-        Step::Done(outcome) => outcome,
-        Step::Consumed => return None,
-        Step::Wait(inner) if Rc::ptr_eq(&inner, chain) => Err(Failure::msg(
-            "a handler returned the Deferred it was added to; it would wait for itself forever",
-        )),
-        Step::Wait(inner) => return chain.wait_for(inner),
-        // As if an inner chain had resumed us: the failure entered this chain.
-        Step::Settled(outcome) => return Some(chain.entering(outcome)),
+    outcome: &mut Outcome,
+) -> bool {
+    // The success path only pays for this test; the trail is the failure path's business.
+    let input_error = match outcome {
+        Ok(_) => None,
+        Err(failure) => Some(failure.error_addr()),
     };
-    if let Err(failure) = &mut outcome {
+    let step = match catch_unwind(AssertUnwindSafe(|| call(&mut *outcome))) {
+        Ok(step) => step,
+        Err(payload) => {
+            *outcome = Err(Failure::from_panic_at(payload, at));
+            Step::Next
+        }
+    };
+    match step {
+        Step::Next => {}
+        Step::Consumed => return false,
+        Step::Wait(inner) if Rc::ptr_eq(&inner, chain) => {
+            *outcome = Err(Failure::msg(
+                "a handler returned the Deferred it was added to; it would wait for itself forever",
+            ));
+        }
+        Step::Wait(inner) => {
+            return match chain.wait_for(inner) {
+                Some(settled) => {
+                    *outcome = settled;
+                    true
+                }
+                None => false,
+            };
+        }
+        // As if an inner chain had resumed us: the failure entered this chain.
+        Step::Settled => {
+            chain.entering_in_place(outcome);
+            return true;
+        }
+    }
+    if let Err(failure) = outcome {
         failure.trace_handler(input_error, at);
     }
-    Some(outcome)
+    true
 }
 
 impl Drop for Chain {
@@ -481,12 +579,12 @@ impl Drop for Chain {
         if let Some(Err(failure)) = state.result.take() {
             report::unhandled(failure, self.created_at);
         }
-        let mut buffer = std::mem::take(&mut state.stages);
-        if buffer.capacity() > 0 {
+        if state.stages.capacity() > 0 {
+            let mut buffer = std::mem::take(&mut state.stages);
             // Handlers never run are dropped first: their captures may drop chains too,
             // which recycle their own buffers.
             buffer.clear();
-            stages::recycle(buffer);
+            recycle::keep_buffer(buffer);
         }
     }
 }

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use crate::chain::{Chain, Step};
+use crate::chain::{Chain, Outcome, Step, take_outcome};
 use crate::coroutine;
 use crate::outcome::take;
 use crate::{Deferred, Failure};
@@ -54,11 +54,11 @@ impl<T: 'static> IntoFuture for Deferred<T> {
         }
         let slot = Rc::new(RefCell::new(Slot { result: None, waker: None }));
         let target = Rc::downgrade(&slot);
-        let handler = Box::new(move |outcome: crate::chain::Outcome| {
+        let handler = Box::new(move |outcome: &mut Outcome| {
             let Some(slot) = target.upgrade() else {
-                return Step::Done(outcome);
+                return Step::Next;
             };
-            let result = outcome.map(|mut value| take::<T>(&mut value));
+            let result = take_outcome(outcome).map(|mut value| take::<T>(&mut value));
             let waker = {
                 let mut slot = slot.borrow_mut();
                 slot.result = Some(result);

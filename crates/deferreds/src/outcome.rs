@@ -4,7 +4,7 @@ use std::any::Any;
 
 use std::rc::Rc;
 
-use crate::chain::{Chain, Step, Value};
+use crate::chain::{Chain, Outcome, Step, Value, take_outcome};
 use crate::{Deferred, Failure};
 
 /// The return types a callback or errback may have.
@@ -64,14 +64,15 @@ impl<U: 'static> sealed::Sealed<U> for Result<U, Failure> {
 
 #[allow(private_interfaces)]
 impl<U: 'static> sealed::Sealed<U> for Deferred<U> {
-    #[inline]
+    // Always inlined: returning the typed result through memory from a call costs more
+    // than the match itself, on the path of every handler that returns a Deferred.
+    #[inline(always)]
     fn into_next(self) -> Next<U> {
         self.settle_or_chain()
     }
 }
 
-/// Runs a callback on the chain's current value (a box holding `Some(T)`) and turns what
-/// it returns into the loop's next step.
+/// Runs a callback on the chain's current value (a box holding `Some(T)`), in place.
 ///
 /// The box is looked into once: the slot found there is written back with the callback's
 /// value when it has the same type (the type test is then between two known types and
@@ -80,40 +81,49 @@ impl<U: 'static> sealed::Sealed<U> for Deferred<U> {
 ///
 /// # Panics
 ///
-/// If the box does not hold a `T`: the typed handles make that a bug in this crate.
+/// If the result is not a value holding a `T`: the typed handles make that a bug in this
+/// crate.
 #[inline]
 pub(crate) fn call_on<T: 'static, R: IntoOutcome>(
-    mut value: Value,
+    outcome: &mut Outcome,
     callback: impl FnOnce(T) -> R,
 ) -> Step {
+    let Ok(value) = outcome else { unreachable!("call_on is given a value") };
     let slot = value.downcast_mut::<Option<T>>().expect(MISMATCH);
     let input = slot.take().expect(MISMATCH);
-    let (result, settled) = match callback(input).into_next() {
-        Next::Value(result) => (result, false),
-        Next::Settled(result) => (result, true),
+    let (result, step) = match callback(input).into_next() {
+        Next::Value(result) => (result, Step::Next),
+        Next::Settled(result) => (result, Step::Settled),
         Next::Later(chain) => return Step::Wait(chain),
     };
-    let result = match result {
+    match result {
         Ok(output) => match (slot as &mut dyn Any).downcast_mut::<Option<R::Value>>() {
-            Some(same) => {
-                *same = Some(output);
-                Ok(value)
-            }
-            None => Ok(Box::new(Some(output)) as Value),
+            Some(same) => *same = Some(output),
+            None => *value = Box::new(Some(output)),
         },
-        Err(failure) => Err(failure),
-    };
-    if settled { Step::Settled(result) } else { Step::Done(result) }
+        Err(failure) => *outcome = Err(failure),
+    }
+    step
 }
 
-/// Turns what an errback (or a handler given a failure) returned into the loop's next
-/// step; a value gets a new box, there being none to reuse.
+/// Runs an errback (or a handler given a failure) on the chain's failure, in place; a
+/// value it returns gets a new box, there being none to reuse.
 #[inline]
-pub(crate) fn errback_step<R: IntoOutcome>(returned: R) -> Step {
+pub(crate) fn errback_on<R: IntoOutcome>(
+    outcome: &mut Outcome,
+    errback: impl FnOnce(Failure) -> R,
+) -> Step {
+    let Err(failure) = take_outcome(outcome) else { unreachable!("errback_on is given a failure") };
     let boxed = |value: R::Value| Box::new(Some(value)) as Value;
-    match returned.into_next() {
-        Next::Value(result) => Step::Done(result.map(boxed)),
-        Next::Settled(result) => Step::Settled(result.map(boxed)),
+    match errback(failure).into_next() {
+        Next::Value(result) => {
+            *outcome = result.map(boxed);
+            Step::Next
+        }
+        Next::Settled(result) => {
+            *outcome = result.map(boxed);
+            Step::Settled
+        }
         Next::Later(chain) => Step::Wait(chain),
     }
 }

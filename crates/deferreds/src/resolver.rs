@@ -52,13 +52,17 @@ impl<T: 'static> Resolver<T> {
 
     /// Fires the Deferred with a value; its handlers run now, on this thread.
     pub fn callback(self, value: T) {
-        self.into_chain().fire(Ok(Box::new(Some(value))));
+        let chain = self.into_chain();
+        chain.fire(Ok(Box::new(Some(value))));
+        Chain::release(chain);
     }
 
     /// Fires the Deferred with a failure; its handlers run now, on this thread.
     #[track_caller]
     pub fn errback(self, failure: impl Into<Failure>) {
-        self.into_chain().fire(Err(failure.into()));
+        let chain = self.into_chain();
+        chain.fire(Err(failure.into()));
+        Chain::release(chain);
     }
 
     /// Fires the Deferred with `Ok(value)` or `Err(failure)`.
@@ -102,6 +106,7 @@ impl<T> Drop for Resolver<T> {
                 let at: &'static Location<'static> = chain.created_at();
                 chain.fire(Err(Failure::with_location(ResolverDroppedError(()), at)));
             }
+            Chain::release(chain);
         }
     }
 }

@@ -1,0 +1,73 @@
+//! Per-thread pools of the allocations every chain makes: the chain itself and the
+//! buffer of its queued stages.
+//!
+//! Most chains are created, given a handful of handlers, fired, and dropped, all in a few
+//! hundred nanoseconds; allocating and freeing their memory would cost about as much as
+//! running the handlers. So a chain whose last handle goes away, and an emptied stage
+//! buffer, are kept here (a few dozen at most) for the next chain on the thread.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::chain::{Chain, Stage};
+
+/// How many spare chains, and how many spare stage buffers, a thread keeps.
+const POOL_SIZE: usize = 32;
+/// Buffers that grew beyond this many stages are freed rather than kept.
+const KEPT_CAPACITY: usize = 64;
+/// A new buffer's capacity: most chains that queue at all queue up to a dozen.
+const FIRST_CAPACITY: usize = 16;
+
+thread_local! {
+    /// Unshared chains (no other strong or weak reference), reset to their initial state.
+    static CHAINS: RefCell<Vec<Rc<Chain>>> = const { RefCell::new(Vec::new()) };
+    static BUFFERS: RefCell<Vec<Vec<Stage>>> = const { RefCell::new(Vec::new()) };
+}
+
+// `try_with` throughout: chains are created and dropped from other thread-locals'
+// destructors at thread exit, after these pools may be gone; they then allocate and free.
+
+/// A spare chain, unshared and in its initial state, if the thread has one.
+pub(crate) fn chain() -> Option<Rc<Chain>> {
+    CHAINS.try_with(|pool| pool.borrow_mut().pop()).ok().flatten()
+}
+
+/// Keeps a chain that has been reset to its initial state and has no other reference.
+pub(crate) fn keep_chain(chain: Rc<Chain>) {
+    debug_assert!(Rc::strong_count(&chain) == 1 && Rc::weak_count(&chain) == 0);
+    let _ = CHAINS.try_with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < POOL_SIZE {
+            pool.push(chain);
+        }
+    });
+}
+
+/// An empty stage buffer with room for a few stages.
+pub(crate) fn buffer() -> Vec<Stage> {
+    BUFFERS
+        .try_with(|pool| pool.borrow_mut().pop())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Vec::with_capacity(FIRST_CAPACITY))
+}
+
+/// Whether an emptied stage buffer is worth keeping: it has room, but not so much that
+/// one long chain would pin its memory for the life of the thread.
+pub(crate) fn worth_keeping(buffer: &Vec<Stage>) -> bool {
+    (1..=KEPT_CAPACITY).contains(&buffer.capacity())
+}
+
+/// Keeps an emptied stage buffer, or frees it.
+pub(crate) fn keep_buffer(buffer: Vec<Stage>) {
+    debug_assert!(buffer.is_empty(), "only empty buffers are kept");
+    if !worth_keeping(&buffer) {
+        return;
+    }
+    let _ = BUFFERS.try_with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < POOL_SIZE {
+            pool.push(buffer);
+        }
+    });
+}
