@@ -70,7 +70,7 @@ fn main() -> ExitCode {
             writeln!(stdout, "{port}").and_then(|()| stdout.flush()).map_err(Failure::new)
         })
         .add_errback(move |failure| {
-            eprintln!("echo_server: cannot listen on 127.0.0.1:{port}: {}", failure.report());
+            eprintln!("echo_server: cannot listen on 127.0.0.1:{port}: {failure}");
             failed_listen.set(true);
             let _ = stopping.stop();
             Ok::<_, Failure>(())
