@@ -1,5 +1,8 @@
 //! Reading XML-RPC documents: a recursive descent over quick-xml's pull reader.
 //!
+//! Calls written the plain way are read by [`fast`] first, straight from the bytes; what
+//! it does not read, this decoder reads (or refuses, saying where and why).
+//!
 //! Each `parse_*` function is called just after its start tag and consumes through its end
 //! tag. Text arrives from quick-xml in pieces (plain text, entity references, CDATA) and is
 //! joined here; whitespace between elements is skipped, except inside `<value>` where text
@@ -10,7 +13,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use quick_xml::events::{BytesDecl, Event};
+use quick_xml::events::{BytesDecl, BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use crate::error::{DecodeError, DecodeErrorKind};
@@ -18,6 +21,8 @@ use crate::fault::Fault;
 use crate::limits::Limits;
 use crate::message::{MethodCall, MethodResponse};
 use crate::value::{Struct, Value};
+
+mod fast;
 
 /// Reads a document whose root is a single `<value>`, within `limits`.
 ///
@@ -38,10 +43,30 @@ pub fn decode_value(body: &[u8], limits: &Limits) -> Result<Value, DecodeError> 
 }
 
 pub(crate) fn decode_call(body: &[u8], limits: &Limits) -> Result<MethodCall, DecodeError> {
+    let (method, params) = decode_call_parts(body, limits)?;
+    Ok(MethodCall { method: method.into_owned(), params })
+}
+
+/// A call's method name, borrowed from `body` unless it holds references or CDATA, and
+/// its parameters: what a server needs, without copying the name.
+pub(crate) fn decode_call_parts<'a>(
+    body: &'a [u8],
+    limits: &Limits,
+) -> Result<(Cow<'a, str>, Vec<Value>), DecodeError> {
+    match fast::call(body, limits) {
+        Some(call) => Ok(call),
+        None => full_call(body, limits),
+    }
+}
+
+/// [`decode_call_parts`] without the fast path.
+fn full_call<'a>(
+    body: &'a [u8],
+    limits: &Limits,
+) -> Result<(Cow<'a, str>, Vec<Value>), DecodeError> {
     Parser::new(body, limits)?.document(Tag::MethodCall, |p| {
         p.expect_start(Tag::MethodName, "<methodName>")?;
         let (method, _) = p.text_content()?;
-        let method = method.into_owned();
         // The specification lets a call without parameters leave out <params>.
         let params = match p.next_markup("<params> or </methodCall>")? {
             Tok::Start(Tag::Params) => {
@@ -52,7 +77,7 @@ pub(crate) fn decode_call(body: &[u8], limits: &Limits) -> Result<MethodCall, De
             Tok::End(_) => Vec::new(),
             other => return Err(p.unexpected(&other, "<params> or </methodCall>")),
         };
-        Ok(MethodCall { method, params })
+        Ok((method, params))
     })
 }
 
@@ -118,34 +143,62 @@ impl Tag {
     /// By local name: a namespace prefix is ignored, as Python does for Apache's `ex:nil`
     /// and `ex:i8`.
     fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "methodCall" => Self::MethodCall,
-            "methodName" => Self::MethodName,
-            "methodResponse" => Self::MethodResponse,
-            "params" => Self::Params,
-            "param" => Self::Param,
-            "fault" => Self::Fault,
-            "value" => Self::Value,
-            "int" => Self::Int,
-            "i4" => Self::I4,
-            "i8" => Self::I8,
-            "i1" => Self::I1,
-            "i2" => Self::I2,
-            "biginteger" => Self::BigInteger,
-            "boolean" => Self::Boolean,
-            "string" => Self::String,
-            "double" => Self::Double,
-            "float" => Self::Float,
-            "dateTime.iso8601" => Self::DateTime,
-            "base64" => Self::Base64,
-            "nil" => Self::Nil,
-            "array" => Self::Array,
-            "data" => Self::Data,
-            "struct" => Self::Struct,
-            "member" => Self::Member,
-            "name" => Self::Name,
+        let name = name.as_bytes();
+        // By length, then as fixed-size arrays: each arm compares a machine word or two
+        // instead of calling `memcmp`.
+        fn is<const N: usize>(name: &[u8], candidate: &[u8; N]) -> bool {
+            <&[u8; N]>::try_from(name).is_ok_and(|name| name == candidate)
+        }
+        Some(match name.len() {
+            2 => match name {
+                [b'i', b'4'] => Self::I4,
+                [b'i', b'8'] => Self::I8,
+                [b'i', b'1'] => Self::I1,
+                [b'i', b'2'] => Self::I2,
+                _ => return None,
+            },
+            3 if is(name, b"int") => Self::Int,
+            3 if is(name, b"nil") => Self::Nil,
+            4 if is(name, b"data") => Self::Data,
+            4 if is(name, b"name") => Self::Name,
+            5 if is(name, b"value") => Self::Value,
+            5 if is(name, b"param") => Self::Param,
+            5 if is(name, b"array") => Self::Array,
+            5 if is(name, b"fault") => Self::Fault,
+            5 if is(name, b"float") => Self::Float,
+            6 if is(name, b"params") => Self::Params,
+            6 if is(name, b"string") => Self::String,
+            6 if is(name, b"member") => Self::Member,
+            6 if is(name, b"struct") => Self::Struct,
+            6 if is(name, b"double") => Self::Double,
+            6 if is(name, b"base64") => Self::Base64,
+            7 if is(name, b"boolean") => Self::Boolean,
+            10 if is(name, b"methodName") => Self::MethodName,
+            10 if is(name, b"methodCall") => Self::MethodCall,
+            10 if is(name, b"biginteger") => Self::BigInteger,
+            14 if is(name, b"methodResponse") => Self::MethodResponse,
+            16 if is(name, b"dateTime.iso8601") => Self::DateTime,
             _ => return None,
         })
+    }
+
+    /// The types whose element holds nothing but text to convert.
+    fn is_scalar(self) -> bool {
+        matches!(
+            self,
+            Self::Int
+                | Self::I4
+                | Self::I8
+                | Self::I1
+                | Self::I2
+                | Self::BigInteger
+                | Self::Boolean
+                | Self::Double
+                | Self::Float
+                | Self::DateTime
+                | Self::Base64
+                | Self::Nil
+        )
     }
 
     fn name(self) -> &'static str {
@@ -207,6 +260,8 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 );
 
 struct Parser<'a> {
+    /// The body as the reader counts offsets: without a byte-order mark.
+    body: &'a [u8],
     reader: Reader<&'a [u8]>,
     limits: Limits,
     peeked: Option<(Event<'a>, u64)>,
@@ -229,6 +284,7 @@ impl<'a> Parser<'a> {
         // `<nil/>` then reads as `<nil></nil>`, so the grammar has one shape to handle.
         reader.config_mut().expand_empty_elements = true;
         Ok(Self {
+            body: body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body),
             reader,
             limits: *limits,
             peeked: None,
@@ -301,40 +357,14 @@ impl<'a> Parser<'a> {
             Tag::Array => self.parse_array(),
             Tag::Struct => self.parse_struct(),
             Tag::String => Ok(Value::String(self.text_content()?.0.into_owned())),
-            Tag::Int | Tag::I4 | Tag::I8 | Tag::I1 | Tag::I2 | Tag::BigInteger => {
-                self.scalar(tag, |text| {
-                    text.parse::<i64>()
-                        .map(Value::Int)
-                        .map_err(|_| format!("{} is not an integer in range", quote(text)))
+            _ if tag.is_scalar() => {
+                let (text, at) = self.text_content()?;
+                scalar(tag, &text).map_err(|reason| {
+                    // The element is closed by now; name it in the path all the same.
+                    let kind = DecodeErrorKind::InvalidValue { ty: tag.name(), reason };
+                    DecodeError::new(kind, at, format!("{}/{}", self.path(), tag.name()))
                 })
             }
-            Tag::Boolean => self.scalar(tag, |text| match text {
-                "0" => Ok(Value::Boolean(false)),
-                "1" => Ok(Value::Boolean(true)),
-                _ => Err(format!("{} is not 0 or 1", quote(text))),
-            }),
-            // Rust's parser reads what Python writes, `1e+300`, `nan` and `inf` included.
-            Tag::Double | Tag::Float => self.scalar(tag, |text| {
-                text.parse::<f64>()
-                    .map(Value::Double)
-                    .map_err(|_| format!("{} is not a number", quote(text)))
-            }),
-            Tag::DateTime => self.scalar(tag, |text| {
-                text.parse().map(Value::DateTime).map_err(|e| format!("{}: {e}", quote(text)))
-            }),
-            Tag::Base64 => self.scalar(tag, |text| {
-                let compact: Vec<u8>;
-                let bytes = if text.bytes().any(is_space_byte) {
-                    compact = text.bytes().filter(|b| !is_space_byte(*b)).collect();
-                    &compact[..]
-                } else {
-                    text.as_bytes()
-                };
-                BASE64.decode(bytes).map(Value::Base64).map_err(|e| e.to_string())
-            }),
-            Tag::Nil => self.scalar(tag, |text| {
-                if text.is_empty() { Ok(Value::Nil) } else { Err("must be empty".to_owned()) }
-            }),
             _ => {
                 let found = format!("<{}>", tag.name());
                 Err(self.error(DecodeErrorKind::Unexpected {
@@ -343,20 +373,6 @@ impl<'a> Parser<'a> {
                 }))
             }
         }
-    }
-
-    /// A text-only element, trimmed of XML whitespace, converted by `convert`.
-    fn scalar(
-        &mut self,
-        tag: Tag,
-        convert: impl FnOnce(&str) -> std::result::Result<Value, String>,
-    ) -> Result<Value> {
-        let (text, at) = self.text_content()?;
-        convert(text.trim_matches(is_space_char)).map_err(|reason| {
-            // The element is closed by now; name it in the path all the same.
-            let kind = DecodeErrorKind::InvalidValue { ty: tag.name(), reason };
-            DecodeError::new(kind, at, format!("{}/{}", self.path(), tag.name()))
-        })
     }
 
     fn parse_array(&mut self) -> Result<Value> {
@@ -429,75 +445,168 @@ impl<'a> Parser<'a> {
     }
 
     /// The next element boundary; whitespace is skipped, other text refused.
+    #[inline(always)]
     fn next_markup(&mut self, expected: &'static str) -> Result<Tok<'a>> {
-        match self.next_tok()? {
-            // Text is joined, so a second text token cannot follow.
-            Tok::Text(t) if is_space(&t) => self.next_tok(),
-            Tok::Text(_) => {
-                Err(self.error(DecodeErrorKind::Unexpected { found: "text".to_owned(), expected }))
+        // Where the text run being skipped started, for the error if it is not all space.
+        let mut run = None;
+        loop {
+            let (event, at) = self.raw()?;
+            match event {
+                Event::Start(e) => {
+                    self.at = at;
+                    return Ok(self.open(&e));
+                }
+                Event::End(_) => {
+                    self.at = at;
+                    return self.close();
+                }
+                // Indentation between elements (Python sends a newline after most): no
+                // decoding, no copy. A carriage return is space too, before and after
+                // line-end normalisation.
+                Event::Text(ref t) if t.bytes().all(is_space_byte) => {
+                    run.get_or_insert(at);
+                }
+                other => {
+                    if let Some(tok) = self.markup_rest(other, at, &mut run, expected)? {
+                        return Ok(tok);
+                    }
+                }
             }
-            tok => Ok(tok),
         }
     }
 
-    /// The next token. Opening an element pushes a frame and closing one pops it, so error
-    /// paths name the open elements.
+    /// The events [`next_markup`](Self::next_markup) sees less often; `None` to go on.
+    #[inline(never)]
+    fn markup_rest(
+        &mut self,
+        event: Event<'a>,
+        at: u64,
+        run: &mut Option<u64>,
+        expected: &'static str,
+    ) -> Result<Option<Tok<'a>>> {
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
+                self.at = at;
+                return Ok(Some(self.open(&e)));
+            }
+            Event::End(_) => {
+                self.at = at;
+                return self.close().map(Some);
+            }
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                let start = *run.get_or_insert(at);
+                let text = self.joined_text(event, at, false)?;
+                self.at = start;
+                if !is_space(&text) {
+                    let found = "text".to_owned();
+                    return Err(self.error(DecodeErrorKind::Unexpected { found, expected }));
+                }
+            }
+            // Inside a run of text as well as between elements.
+            Event::Comment(_) | Event::PI(_) => {}
+            Event::Decl(decl) => {
+                self.at = at;
+                self.check_declaration(&decl)?;
+                *run = None;
+            }
+            Event::DocType(_) => {
+                self.at = at;
+                return Err(self.error(DecodeErrorKind::DocType));
+            }
+            Event::Eof => {
+                self.at = at;
+                return Ok(Some(Tok::Eof));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next token, text included. Opening an element pushes a frame and closing one
+    /// pops it, so error paths name the open elements.
+    #[inline(always)]
     fn next_tok(&mut self) -> Result<Tok<'a>> {
         loop {
             let (event, at) = self.raw()?;
             self.at = at;
             return Ok(match event {
-                Event::Start(e) | Event::Empty(e) => {
-                    let name = e.local_name();
-                    match Tag::from_name(name.as_ref()) {
-                        Some(tag) => {
-                            self.push(tag);
-                            Tok::Start(tag)
-                        }
-                        None => Tok::Unknown(name.as_ref().to_owned()),
-                    }
-                }
-                Event::End(_) => match self.frames.pop() {
-                    Some(frame) => Tok::End(frame.tag),
-                    // quick-xml refuses unmatched end tags, so this is not reached.
-                    None => {
-                        return Err(
-                            self.error(DecodeErrorKind::Malformed("unmatched end tag".to_owned()))
-                        );
-                    }
-                },
-                // Indentation between elements (Python sends a newline after most): no
-                // decoding, no checks, no copy, unless more text follows to join.
-                Event::Text(ref t) if t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n')) => {
-                    let (next, next_at) = self.raw()?;
-                    let joins =
-                        matches!(next, Event::Text(_) | Event::CData(_) | Event::GeneralRef(_));
-                    self.peeked = Some((next, next_at));
-                    if joins {
-                        Tok::Text(self.joined_text(event, at)?)
-                    } else {
-                        let Event::Text(t) = event else { unreachable!("matched as text") };
-                        Tok::Text(t.into_inner())
-                    }
-                }
+                Event::Start(e) => self.open(&e),
+                Event::End(_) => self.close()?,
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
-                    Tok::Text(self.joined_text(event, at)?)
+                    Tok::Text(self.joined_text(event, at, true)?)
                 }
-                Event::Eof => Tok::Eof,
-                Event::Comment(_) | Event::PI(_) => continue,
-                Event::Decl(decl) => {
-                    self.check_declaration(&decl)?;
-                    continue;
-                }
-                Event::DocType(_) => return Err(self.error(DecodeErrorKind::DocType)),
+                other => match self.tok_rest(other)? {
+                    Some(tok) => tok,
+                    None => continue,
+                },
             });
         }
     }
 
+    /// The events [`next_tok`](Self::next_tok) sees less often; `None` to go on.
+    #[inline(never)]
+    fn tok_rest(&mut self, event: Event<'a>) -> Result<Option<Tok<'a>>> {
+        Ok(match event {
+            Event::Start(e) | Event::Empty(e) => Some(self.open(&e)),
+            Event::End(_) => Some(self.close()?),
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                Some(Tok::Text(self.joined_text(event, self.at, true)?))
+            }
+            Event::Eof => Some(Tok::Eof),
+            Event::Comment(_) | Event::PI(_) => None,
+            Event::Decl(decl) => {
+                self.check_declaration(&decl)?;
+                None
+            }
+            Event::DocType(_) => return Err(self.error(DecodeErrorKind::DocType)),
+        })
+    }
+
+    #[inline(always)]
+    fn open(&mut self, start: &BytesStart<'_>) -> Tok<'a> {
+        // No tag has a colon, so a name that is a tag has no prefix to strip.
+        let tag = Tag::from_name(start.name().as_ref()).or_else(|| {
+            let name = start.local_name();
+            Tag::from_name(name.as_ref())
+        });
+        match tag {
+            Some(tag) => {
+                self.push(tag);
+                Tok::Start(tag)
+            }
+            None => {
+                let name = start.local_name();
+                let name: &str = name.as_ref();
+                Tok::Unknown(name.to_owned())
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn close(&mut self) -> Result<Tok<'a>> {
+        match self.frames.pop() {
+            Some(frame) => Ok(Tok::End(frame.tag)),
+            // quick-xml refuses unmatched end tags, so this is not reached.
+            None => Err(self.error(DecodeErrorKind::Malformed("unmatched end tag".to_owned()))),
+        }
+    }
+
     /// Joins adjacent text, references and CDATA (and skips comments between them).
-    fn joined_text(&mut self, first: Event<'a>, at: u64) -> Result<Cow<'a, str>> {
+    ///
+    /// With `may_stop_early`, a piece of text directly followed by a tag ends the run
+    /// without reading the tag: the caller reads it next anyway, and reports a malformed
+    /// tag then, as it would have here.
+    fn joined_text(
+        &mut self,
+        first: Event<'a>,
+        at: u64,
+        may_stop_early: bool,
+    ) -> Result<Cow<'a, str>> {
         let mut text = Cow::Borrowed("");
+        let was_text = matches!(first, Event::Text(_));
         self.append_text(&mut text, first, at)?;
+        if may_stop_early && was_text && self.tag_follows() {
+            return Ok(text);
+        }
         loop {
             let (event, at) = self.raw()?;
             match event {
@@ -513,8 +622,20 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the reader stands before a start or end tag: `<` and neither `!`
+    /// (comment, CDATA, doctype) nor `?` (processing instruction).
+    fn tag_follows(&self) -> bool {
+        let at = self.reader.buffer_position() as usize;
+        matches!(self.body.get(at..at + 2), Some([b'<', next]) if !matches!(next, b'!' | b'?'))
+    }
+
     fn append_text(&self, text: &mut Cow<'a, str>, event: Event<'a>, at: u64) -> Result<()> {
         let piece = match event {
+            // Most text needs neither line-end normalisation nor a character check.
+            Event::Text(t) if is_plain(&t) => {
+                join(text, t.into_inner());
+                return Ok(());
+            }
             Event::Text(t) => t.xml10_content(),
             Event::CData(c) => c.xml10_content(),
             Event::GeneralRef(r) => {
@@ -553,15 +674,15 @@ impl<'a> Parser<'a> {
         if let Some(c) = first_invalid_char(&piece) {
             return Err(self.error_at(DecodeErrorKind::InvalidChar(c), at));
         }
-        if text.is_empty() {
-            *text = piece;
-        } else {
-            text.to_mut().push_str(&piece);
-        }
+        join(text, piece);
         Ok(())
     }
 
     fn check_declaration(&self, decl: &BytesDecl<'_>) -> Result<()> {
+        // What Python and most peers send: nothing to check, no attributes to parse.
+        if matches!(&**decl, "xml version='1.0'" | "xml version=\"1.0\"") {
+            return Ok(());
+        }
         let Some(encoding) = decl.encoding() else { return Ok(()) };
         let encoding =
             encoding.map_err(|e| self.error(DecodeErrorKind::Malformed(e.to_string())))?;
@@ -572,6 +693,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(always)]
     fn raw(&mut self) -> Result<(Event<'a>, u64)> {
         if let Some(peeked) = self.peeked.take() {
             return Ok(peeked);
@@ -586,6 +708,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(always)]
     fn push(&mut self, tag: Tag) {
         let index = match self.frames.last_mut() {
             Some(parent) => {
@@ -633,6 +756,49 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A text-only element's value: its text, trimmed of XML whitespace, converted to `tag`'s
+/// type (one of [`Tag::is_scalar`]); the reason if it does not convert.
+fn scalar(tag: Tag, text: &str) -> std::result::Result<Value, String> {
+    let text = text.trim_matches(is_space_char);
+    match tag {
+        Tag::Int | Tag::I4 | Tag::I8 | Tag::I1 | Tag::I2 | Tag::BigInteger => text
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| format!("{} is not an integer in range", quote(text))),
+        Tag::Boolean => match text {
+            "0" => Ok(Value::Boolean(false)),
+            "1" => Ok(Value::Boolean(true)),
+            _ => Err(format!("{} is not 0 or 1", quote(text))),
+        },
+        // Rust's parser reads what Python writes, `1e+300`, `nan` and `inf` included.
+        Tag::Double | Tag::Float => text
+            .parse::<f64>()
+            .map(Value::Double)
+            .map_err(|_| format!("{} is not a number", quote(text))),
+        Tag::DateTime => {
+            text.parse().map(Value::DateTime).map_err(|e| format!("{}: {e}", quote(text)))
+        }
+        Tag::Base64 => {
+            let compact: Vec<u8>;
+            let bytes = if text.bytes().any(is_space_byte) {
+                compact = text.bytes().filter(|b| !is_space_byte(*b)).collect();
+                &compact[..]
+            } else {
+                text.as_bytes()
+            };
+            BASE64.decode(bytes).map(Value::Base64).map_err(|e| e.to_string())
+        }
+        Tag::Nil => {
+            if text.is_empty() {
+                Ok(Value::Nil)
+            } else {
+                Err("must be empty".to_owned())
+            }
+        }
+        _ => unreachable!("<{}> is not a scalar type", tag.name()),
+    }
+}
+
 fn is_space_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -648,6 +814,22 @@ fn is_space(text: &str) -> bool {
 /// XML 1.0's `Char` production.
 pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// Appends `piece` to `text`, which stays borrowed while it is the only piece.
+fn join<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = piece;
+    } else {
+        text.to_mut().push_str(&piece);
+    }
+}
+
+/// Text without carriage returns and without characters XML might refuse: controls
+/// other than tab and line feed, and U+F000..U+FFFF (the lead byte of the non-characters
+/// U+FFFE and U+FFFF). A byte loop: the texts of XML-RPC are mostly short.
+fn is_plain(text: &str) -> bool {
+    text.bytes().all(|b| (b >= 0x20 && b != 0xef) || b == b'\t' || b == b'\n')
 }
 
 fn first_invalid_char(text: &str) -> Option<char> {
@@ -666,4 +848,29 @@ fn clip(text: &str) -> Cow<'_, str> {
 
 fn quote(text: &str) -> String {
     format!("{:?}", clip(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_between_elements_are_skipped_with_the_whitespace_around_them() {
+        let body = b"<methodCall><methodName>m</methodName><params>\n<!-- one -->\n<param>\n\
+            <!-- two --> <value><int>1</int></value>\n<?pi x?>\n</param></params></methodCall>";
+        let (method, params) = full_call(body, &Limits::default()).unwrap();
+        assert_eq!((&*method, &params[..]), ("m", &[Value::Int(1)][..]));
+    }
+
+    #[test]
+    fn text_is_joined_across_comments() {
+        let value = |body: &[u8]| decode_value(body, &Limits::default());
+        assert_eq!(value(b"<value> <!-- c -->x</value>"), Ok(Value::from(" x")));
+        assert_eq!(value(b"<value><string>a<!-- c --> b</string></value>"), Ok(Value::from("a b")));
+        // Text that is not space is refused between elements, at the start of its run.
+        let body = b"<value><array>\n<!-- c --> x<data/></array></value>";
+        let error = value(body).unwrap_err();
+        assert!(matches!(error.kind(), DecodeErrorKind::Unexpected { expected: "<data>", .. }));
+        assert_eq!(error.offset(), 14);
+    }
 }

@@ -72,8 +72,11 @@ fn write_value(out: &mut String, value: &Value) -> Result<(), EncodeError> {
     match value {
         Value::Int(n) => {
             // Every peer reads <int>; <i8> only where 32 bits are not enough.
-            let tag = if i32::try_from(*n).is_ok() { "int" } else { "i8" };
-            let _ = write!(out, "<{tag}>{n}</{tag}>");
+            let (open, close) =
+                if i32::try_from(*n).is_ok() { ("<int>", "</int>") } else { ("<i8>", "</i8>") };
+            out.push_str(open);
+            write_int(out, *n);
+            out.push_str(close);
         }
         Value::Boolean(b) => {
             out.push_str(if *b { "<boolean>1</boolean>" } else { "<boolean>0</boolean>" })
@@ -118,6 +121,27 @@ fn write_value(out: &mut String, value: &Value) -> Result<(), EncodeError> {
     }
     out.push_str("</value>");
     Ok(())
+}
+
+/// An integer in decimal, without the formatting machinery: the one number in most
+/// responses.
+fn write_int(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        start -= 1;
+        digits[start] = b'-';
+    }
+    out.push_str(std::str::from_utf8(&digits[start..]).expect("ASCII digits"));
 }
 
 /// Rust's `Display` for `f64` is the shortest text that reads back to the same bits, and
@@ -187,6 +211,15 @@ mod tests {
         assert_eq!(text("x\u{fffe}"), Err(EncodeError::InvalidChar('\u{fffe}')));
         assert_eq!(text("\u{ffff}"), Err(EncodeError::InvalidChar('\u{ffff}')));
         assert!(text("\u{fffd}\u{f000}\u{7f}\u{85}").is_ok());
+    }
+
+    #[test]
+    fn integers_are_written_in_decimal() {
+        for n in [0, 7, -7, 42, 1 << 40, i64::MAX, i64::MIN, -1_000_000_000_000] {
+            let mut out = String::new();
+            write_int(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 
     #[test]

@@ -18,8 +18,15 @@ use std::fmt;
 ///     "invalid <int>: \"12x\" is not an integer in range, at byte 43 in methodResponse/params/param[0]/value/int"
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodeError(
+    // Boxed: the decoder returns a `Result` from every step, and a pointer-sized error
+    // keeps those small on the path where nothing goes wrong.
+    Box<Details>,
+);
+
+#[derive(Clone, PartialEq, Eq)]
+struct Details {
     kind: DecodeErrorKind,
     offset: u64,
     path: String,
@@ -27,33 +34,43 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub(crate) fn new(kind: DecodeErrorKind, offset: u64, path: String) -> Self {
-        Self { kind, offset, path }
+        Self(Box::new(Details { kind, offset, path }))
     }
 
     /// What was wrong.
     pub fn kind(&self) -> &DecodeErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The byte offset in the body where the offending markup or text starts; for a body
     /// over the size limit, the first byte beyond the limit.
     pub fn offset(&self) -> u64 {
-        self.offset
+        self.0.offset
     }
 
     /// The element path to the problem, such as
     /// `methodCall/params/param[1]/value/array/data/value[0]/int`; indexes count from 0.
     /// Empty when the problem is outside the root element.
     pub fn path(&self) -> &str {
-        &self.path
+        &self.0.path
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("kind", &self.0.kind)
+            .field("offset", &self.0.offset)
+            .field("path", &self.0.path)
+            .finish()
     }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}, at byte {}", self.kind, self.offset)?;
-        if !self.path.is_empty() {
-            write!(f, " in {}", self.path)?;
+        write!(f, "{}, at byte {}", self.0.kind, self.0.offset)?;
+        if !self.0.path.is_empty() {
+            write!(f, " in {}", self.0.path)?;
         }
         Ok(())
     }

@@ -96,6 +96,7 @@ mod proxy;
 mod resource;
 mod serde;
 mod server;
+mod stop_signal;
 mod value;
 
 pub use crate::datetime::DateTime;

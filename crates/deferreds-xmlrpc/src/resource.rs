@@ -1,9 +1,11 @@
 //! [`XmlRpc`]: the published methods and how a call becomes a response (Twisted's
 //! `twisted.web.xmlrpc.XMLRPC` resource, without the HTTP).
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use deferreds::{
@@ -12,13 +14,31 @@ use deferreds::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Fault, Limits, MethodCall, MethodResponse, Value, from_value, to_value};
+use crate::decode::decode_call_parts;
+use crate::{Fault, Limits, MethodResponse, Value, from_value, to_value};
 
 /// A method as published: how to call it, and what introspection says of it.
 pub struct Procedure {
-    call: Rc<dyn Fn(Vec<Value>) -> Deferred<Value>>,
+    call: Rc<dyn Fn(Vec<Value>) -> Outcome<Value>>,
     help: String,
     signatures: Vec<Vec<String>>,
+}
+
+/// What a call gives: its result now (a method that returned a `Result`), or a Deferred
+/// of it. Results known at once skip the Deferred machinery on the way to the response.
+pub(crate) enum Outcome<T> {
+    Now(Result<T, Failure>),
+    Later(Deferred<T>),
+}
+
+impl<T: 'static> Outcome<T> {
+    fn into_deferred(self) -> Deferred<T> {
+        match self {
+            Outcome::Now(Ok(value)) => deferreds::succeed(value),
+            Outcome::Now(Err(failure)) => deferreds::fail(failure),
+            Outcome::Later(deferred) => deferred,
+        }
+    }
 }
 
 impl Procedure {
@@ -120,21 +140,32 @@ impl XmlRpc {
     where
         P: DeserializeOwned + 'static,
         F: Fn(P) -> R + 'static,
-        R: IntoOutcome,
+        R: IntoOutcome + 'static,
         R::Value: Serialize,
     {
+        fn serialize<T: Serialize>(result: &T) -> Result<Value, Failure> {
+            to_value(result)
+                .map_err(|error| Failure::new(Refused(format!("Can't serialize output: {error}"))))
+        }
         let name = name.into();
         let label = name.clone();
-        self.add_raw(name, move |params| {
+        let call = move |params| {
             let params = from_value::<P>(Value::Array(params)).map_err(|error| {
                 Failure::new(Refused(format!("bad parameters for {label}: {error}")))
             })?;
-            Ok(maybe_deferred(|| method(params)).add_callback(|result| {
-                to_value(&result).map_err(|error| {
-                    Failure::new(Refused(format!("Can't serialize output: {error}")))
-                })
-            }))
-        })
+            let mut returned = Some(method(params));
+            // A method that returns a `Result` has answered: no Deferred to build.
+            let any: &mut dyn Any = &mut returned;
+            if let Some(result) = any.downcast_mut::<Option<Result<R::Value, Failure>>>() {
+                let result = result.take().expect("the method's result, just stored");
+                return Ok(Outcome::Now(result.and_then(|result| serialize(&result))));
+            }
+            let returned = returned.take().expect("the method's Deferred, just stored");
+            Ok(Outcome::Later(
+                maybe_deferred(|| returned).add_callback(|result| serialize(&result)),
+            ))
+        };
+        self.insert(name, call)
     }
 
     /// Publishes an async method under `name`: `method` returns a future, run as a
@@ -154,17 +185,22 @@ impl XmlRpc {
     where
         F: Fn(Vec<Value>) -> Result<Deferred<Value>, Failure> + 'static,
     {
+        self.insert(name.into(), move |params| method(params).map(Outcome::Later))
+    }
+
+    fn insert<F>(&mut self, name: String, method: F) -> &mut Procedure
+    where
+        F: Fn(Vec<Value>) -> Result<Outcome<Value>, Failure> + 'static,
+    {
         // A panic becomes a failure here, so it cannot unwind through the connection
         // that carries the call (and leave the server waiting for it on shutdown).
-        let call = Rc::new(move |params| {
-            maybe_deferred(|| match method(params) {
-                Ok(deferred) => deferred,
-                Err(failure) => deferreds::fail(failure),
-            })
+        let call = Rc::new(move |params| match catch_unwind(AssertUnwindSafe(|| method(params))) {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(failure)) => Outcome::Now(Err(failure)),
+            Err(payload) => Outcome::Now(Err(Failure::from_panic(payload))),
         });
         let procedure = Procedure { call, help: String::new(), signatures: Vec::new() };
         // A second method of the same name replaces the first.
-        let name = name.into();
         self.procedures.insert(name.clone(), procedure);
         self.procedures.get_mut(&name).expect("inserted just now")
     }
@@ -236,8 +272,13 @@ impl XmlRpc {
     /// Calls a method; the Deferred fails with a [`Fault`] for the client (the failure
     /// paths of Twisted's `_ebRender`).
     pub fn call(self: &Rc<Self>, method: &str, params: Vec<Value>) -> Deferred<Value> {
+        self.call_outcome(method, params).into_deferred()
+    }
+
+    /// [`call`](XmlRpc::call), with a result known at once kept out of a Deferred.
+    fn call_outcome(self: &Rc<Self>, method: &str, params: Vec<Value>) -> Outcome<Value> {
         let outcome = match method {
-            "system.listMethods" => Ok(deferreds::succeed(strings(self.list_methods()))),
+            "system.listMethods" => Ok(Outcome::Now(Ok(strings(self.list_methods())))),
             "system.methodHelp" => self.introspect(&params, |p| Value::from(p.help.as_str())),
             "system.methodSignature" => self.introspect(&params, |p| {
                 if p.signatures.is_empty() {
@@ -246,13 +287,17 @@ impl XmlRpc {
                     Value::Array(p.signatures.iter().map(|s| strings(s.clone())).collect())
                 }
             }),
-            "system.multicall" => Ok(self.multicall(params)),
+            "system.multicall" => Ok(Outcome::Later(self.multicall(params))),
             _ => self.lookup(method).map(|procedure| (procedure.call)(params)),
         };
-        let this = Rc::clone(self);
         match outcome {
-            Ok(deferred) => deferred.add_errback(move |failure| Err(this.to_fault(failure))),
-            Err(fault) => deferreds::fail(fault),
+            Ok(Outcome::Now(Ok(value))) => Outcome::Now(Ok(value)),
+            Ok(Outcome::Now(Err(failure))) => Outcome::Now(Err(self.to_fault(failure))),
+            Ok(Outcome::Later(deferred)) => {
+                let this = Rc::clone(self);
+                Outcome::Later(deferred.add_errback(move |failure| Err(this.to_fault(failure))))
+            }
+            Err(fault) => Outcome::Now(Err(Failure::new(fault))),
         }
     }
 
@@ -260,12 +305,12 @@ impl XmlRpc {
         &self,
         params: &[Value],
         answer: impl FnOnce(&Procedure) -> Value,
-    ) -> Result<Deferred<Value>, Fault> {
+    ) -> Result<Outcome<Value>, Fault> {
         let [Value::String(name)] = params else {
             let message = "expects one parameter: the method's name";
             return Err(Fault::new(self.codes.failure, message));
         };
-        Ok(deferreds::succeed(answer(self.lookup(name)?)))
+        Ok(Outcome::Now(Ok(answer(self.lookup(name)?))))
     }
 
     /// `system.multicall`: the calls run one after another, as Python runs them; each
@@ -337,26 +382,40 @@ impl XmlRpc {
     /// without HTTP): decoding errors and faults become fault responses. Cancelling the
     /// Deferred cancels the method's; it then fails with `CancelledError`.
     pub fn respond(self: &Rc<Self>, body: &[u8]) -> Deferred<String> {
-        let call = match MethodCall::from_xml_with(body, &self.limits) {
+        self.respond_outcome(body).into_deferred()
+    }
+
+    /// [`respond`](XmlRpc::respond), with a response known at once kept out of a
+    /// Deferred: what the server answers most calls with.
+    pub(crate) fn respond_outcome(self: &Rc<Self>, body: &[u8]) -> Outcome<String> {
+        let (method, params) = match decode_call_parts(body, &self.limits) {
             Ok(call) => call,
             Err(error) => {
                 let fault =
                     Fault::new(self.codes.failure, format!("Can't deserialize input: {error}"));
-                return deferreds::succeed(self.encode(&MethodResponse::Fault(fault)));
+                return Outcome::Now(Ok(self.encode(&MethodResponse::Fault(fault))));
             }
         };
-        let this = Rc::clone(self);
-        self.call(&call.method, call.params).add_both(move |outcome| {
-            let response = match outcome {
-                Ok(value) => MethodResponse::Success(value),
-                Err(failure) if failure.check::<CancelledError>() => return Err(failure),
-                Err(failure) => match failure.downcast_ref::<Fault>() {
-                    Some(fault) => MethodResponse::Fault(fault.clone()),
-                    None => MethodResponse::Fault(Fault::new(this.codes.failure, "error")),
-                },
-            };
-            Ok(this.encode(&response))
-        })
+        match self.call_outcome(&method, params) {
+            Outcome::Now(result) => Outcome::Now(self.answer(result)),
+            Outcome::Later(deferred) => {
+                let this = Rc::clone(self);
+                Outcome::Later(deferred.add_both(move |result| this.answer(result)))
+            }
+        }
+    }
+
+    /// The encoded response to a call's result; a cancellation goes on as one.
+    fn answer(&self, result: Result<Value, Failure>) -> Result<String, Failure> {
+        let response = match result {
+            Ok(value) => MethodResponse::Success(value),
+            Err(failure) if failure.check::<CancelledError>() => return Err(failure),
+            Err(failure) => match failure.downcast_ref::<Fault>() {
+                Some(fault) => MethodResponse::Fault(fault.clone()),
+                None => MethodResponse::Fault(Fault::new(self.codes.failure, "error")),
+            },
+        };
+        Ok(self.encode(&response))
     }
 
     /// Encodes a response; what cannot be sent (a `nil` without `allow_none`, a double

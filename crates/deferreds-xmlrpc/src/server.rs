@@ -18,17 +18,19 @@ use bytes::Bytes;
 use deferreds::{Deferred, Failure, Resolver};
 use deferreds_reactor::{Phase, Reactor, SystemEvent, TriggerId};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 use crate::XmlRpc;
 use crate::cancel_on_drop::cancel_on_drop;
+use crate::resource::Outcome;
+use crate::stop_signal::StopSignal;
 
 /// How a [`Server`] treats its connections.
 #[derive(Clone, Debug)]
@@ -80,7 +82,7 @@ struct Inner {
     local_addr: SocketAddr,
     connections: Cell<usize>,
     /// `true` once the server stops: the accept loop ends, connections close when idle.
-    stopping: watch::Sender<bool>,
+    stopping: Rc<StopSignal>,
     /// Fired when the server has stopped and its last connection has closed.
     closed: RefCell<Vec<Resolver<()>>>,
     accepting: Cell<bool>,
@@ -107,14 +109,13 @@ impl Server {
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
         let listener = reactor.enter(|| TcpListener::from_std(listener))?;
-        let (stopping, _) = watch::channel(false);
         let server = Server {
             inner: Rc::new(Inner {
                 methods: Rc::new(methods),
                 config,
                 local_addr,
                 connections: Cell::new(0),
-                stopping,
+                stopping: Rc::default(),
                 closed: RefCell::new(Vec::new()),
                 accepting: Cell::new(true),
                 listening: Cell::new(true),
@@ -155,7 +156,7 @@ impl Server {
     /// the Deferred fires when the last connection has closed.
     pub fn stop_listening(&self) -> Deferred<()> {
         if self.inner.accepting.replace(false) {
-            self.inner.stopping.send_replace(true);
+            self.inner.stopping.fire();
             if let Some(trigger) = self.inner.trigger.take() {
                 self.inner.reactor.remove_system_event_trigger(trigger);
             }
@@ -169,17 +170,16 @@ impl Server {
     }
 
     async fn accept_loop(self, listener: TcpListener) {
-        let mut stopping = self.inner.stopping.subscribe();
         let slots = Arc::new(tokio::sync::Semaphore::new(self.inner.config.max_connections));
         loop {
             let permit = tokio::select! {
                 permit = Arc::clone(&slots).acquire_owned() => permit,
-                _ = stopping.wait_for(|stop| *stop) => break,
+                () = self.inner.stopping.stopped() => break,
             };
             let Ok(permit) = permit else { break };
             let accepted = tokio::select! {
                 accepted = listener.accept() => accepted,
-                _ = stopping.wait_for(|stop| *stop) => break,
+                () = self.inner.stopping.stopped() => break,
             };
             match accepted {
                 Ok((stream, _peer)) => {
@@ -204,7 +204,6 @@ impl Server {
     }
 
     async fn serve(&self, stream: tokio::net::TcpStream) {
-        let mut stopping = self.inner.stopping.subscribe();
         let this = self.clone();
         let service = service_fn(move |request| {
             let this = this.clone();
@@ -217,7 +216,7 @@ impl Server {
         let mut connection = std::pin::pin!(connection);
         tokio::select! {
             _ = connection.as_mut() => return,
-            _ = stopping.wait_for(|stop| *stop) => {}
+            () = self.inner.stopping.stopped() => {}
         }
         connection.as_mut().graceful_shutdown();
         let _ = connection.await;
@@ -245,11 +244,19 @@ impl Server {
             return response;
         }
         let limit = self.inner.methods.request_limits().max_body_size();
-        let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok());
-        if declared.and_then(|v| v.parse::<u64>().ok()).is_some_and(|n| n > limit as u64) {
+        // The body's exact size is its Content-Length, which hyper has checked (and
+        // dropped when a chunked Transfer-Encoding overrides it); hyper then reads that
+        // many bytes and no more. A chunked body is held to the limit as it arrives.
+        let declared = request.body().size_hint().exact();
+        if declared.is_some_and(|n| n > limit as u64) {
             return too_large(limit);
         }
-        let body = match Limited::new(request.into_body(), limit).collect().await {
+        let collected = if declared.is_some() {
+            request.into_body().collect().await.map_err(Into::into)
+        } else {
+            Limited::new(request.into_body(), limit).collect().await
+        };
+        let body = match collected {
             Ok(body) => body.to_bytes(),
             Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
                 return too_large(limit);
@@ -261,7 +268,11 @@ impl Server {
                 );
             }
         };
-        match cancel_on_drop(self.inner.methods.respond(&body)).await {
+        let answer = match self.inner.methods.respond_outcome(&body) {
+            Outcome::Now(answer) => answer,
+            Outcome::Later(deferred) => cancel_on_drop(deferred).await,
+        };
+        match answer {
             Ok(xml) => {
                 let mut response = Response::new(Full::new(Bytes::from(xml)));
                 response
