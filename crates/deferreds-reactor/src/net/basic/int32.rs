@@ -211,7 +211,10 @@ impl<H: MessageHandler> Int32StringReceiver<H> {
             self.buffer.borrow_mut().extend_from_slice(data);
         }
         let Some(_busy) = self.wire.enter() else { return };
-        while let Some(step) = self.next_step() {
+        // Once the connection is closing, nothing more is delivered: not the rest of
+        // this chunk, nor what a later read brings.
+        while !self.wire.closing() {
+            let Some(step) = self.next_step() else { return };
             match step {
                 Step::Message(message) => self.handler.string_received(self, &message),
                 Step::TooLong(length) => {
@@ -219,9 +222,6 @@ impl<H: MessageHandler> Int32StringReceiver<H> {
                     self.handler.length_limit_exceeded(self, length);
                     return;
                 }
-            }
-            if self.wire.closing() {
-                return;
             }
         }
     }

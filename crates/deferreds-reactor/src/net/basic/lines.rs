@@ -270,16 +270,14 @@ impl<H: LineHandler> LineReceiver<H> {
             self.buffer.borrow_mut().extend_from_slice(data);
         }
         let Some(_busy) = self.wire.enter() else { return };
-        while let Some(step) = self.next_step() {
+        // Once the connection is closing, nothing more is delivered: not the rest of
+        // this chunk, nor what a later read brings.
+        while !self.wire.closing() {
+            let Some(step) = self.next_step() else { return };
             match step {
                 Step::Line(line) => self.handler.line_received(self, &line),
                 Step::Raw(data) => self.handler.raw_data_received(self, &data),
                 Step::TooLong(data) => self.handler.line_length_exceeded(self, &data),
-            }
-            // A line within a larger chunk may have closed the connection; the lines
-            // after it are not delivered.
-            if self.wire.closing() {
-                return;
             }
         }
     }
