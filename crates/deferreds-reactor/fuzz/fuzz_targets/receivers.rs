@@ -66,4 +66,7 @@ fuzz_target!(|input: &[u8]| {
     }
     assert!(!lines.handler().after_closing.get(), "a line came after closing began");
     assert!(!messages.handler().after_closing.get(), "a message came after closing began");
+    // A receiver keeps its transport, which keeps the receiver, until the connection ends.
+    line_wire.close();
+    message_wire.close();
 });

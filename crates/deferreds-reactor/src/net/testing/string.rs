@@ -88,6 +88,10 @@ impl StringTransport {
     }
 
     /// Ends the connection cleanly: the protocol hears [`ConnectionDone`].
+    ///
+    /// Until then the transport holds the protocol, and a protocol that keeps its
+    /// transport holds it back; ending the connection lets both go, as it does for a
+    /// socket.
     pub fn close(&self) {
         self.lose(Failure::new(ConnectionDone));
     }
