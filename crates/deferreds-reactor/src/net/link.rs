@@ -146,19 +146,16 @@ impl Link {
                 }
             }
         }
-        let over = {
+        let (was_empty, buffered) = {
             let mut outbox = self.outbox.borrow_mut();
             let was_empty = outbox.is_empty();
             outbox.extend_from_slice(rest);
-            if was_empty {
-                drop(outbox);
-                self.wake();
-                self.outbox.borrow().len() > self.high_water.get()
-            } else {
-                outbox.len() > self.high_water.get()
-            }
+            (was_empty, outbox.len())
         };
-        if over {
+        if was_empty {
+            self.wake();
+        }
+        if buffered > self.high_water.get() {
             self.pause_producer();
         }
     }

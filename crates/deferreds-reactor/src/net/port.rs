@@ -66,7 +66,7 @@ pub(crate) struct PortInner {
     reactor: Weak<crate::reactor::Inner>,
     accepting: RefCell<Option<AbortHandle>>,
     /// Taken, and so closed, when the port stops: at once, not when the task next runs.
-    listener: Rc<RefCell<Option<Box<dyn Any>>>>,
+    listener: RefCell<Option<Box<dyn Any>>>,
     /// Called once, when the port stops: the factory's `stop_factory`.
     on_stop: RefCell<Option<Box<dyn FnOnce()>>>,
     /// A Unix socket's file, removed when the port stops.
@@ -92,7 +92,7 @@ impl ListeningPort {
             address,
             reactor: reactor.downgrade(),
             accepting: RefCell::new(None),
-            listener: Rc::new(RefCell::new(None)),
+            listener: RefCell::new(None),
             on_stop: RefCell::new(Some(Box::new(move || stopping.stop_factory()))),
             unix_path,
             registry_key: Cell::new(None),
