@@ -19,9 +19,11 @@
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
+use std::task::Waker;
 
 use crate::errors::CancelledError;
 use crate::failure::{Failure, Trace};
@@ -32,9 +34,9 @@ use crate::report;
 pub(crate) type Value = Box<dyn Any>;
 /// A chain's current result.
 pub(crate) type Outcome = Result<Value, Failure>;
-/// A handler pair, type-erased: works on the chain's result in place and says what
-/// happens next. In place, so that a callback mapping `T` to `T` leaves the result where
-/// it is instead of moving it in and out through every layer of the loop.
+/// A handler, type-erased: works on the chain's result in place and says what happens
+/// next. In place, so that a callback mapping `T` to `T` leaves the result where it is
+/// instead of moving it in and out through every layer of the loop.
 pub(crate) type Handler = Box<dyn FnOnce(&mut Outcome) -> Step>;
 /// A canceller, type-erased: receives the chain so it can hand out a `Resolver`.
 pub(crate) type Canceller = Box<dyn FnOnce(Rc<Chain>)>;
@@ -49,19 +51,21 @@ pub(crate) enum Step {
     /// Continue with the result of this chain, once it has one. The result in place is
     /// spent.
     Wait(Rc<Chain>),
-    /// The handler took the result away (an awaiting future); the chain ends empty.
-    Consumed,
 }
 
-/// Takes the result out of its place, leaving a stand-in that costs no allocation (a
-/// boxed `()`), for handlers that need it by value.
-pub(crate) fn take_outcome(outcome: &mut Outcome) -> Outcome {
-    std::mem::replace(outcome, Ok(Box::new(())))
+/// Which results a handler stage is called with. On the other path the result passes
+/// the stage without a call, so a callback skipped by a failure costs no more than a
+/// trail step.
+#[derive(Clone, Copy)]
+pub(crate) enum On {
+    Success,
+    Failure,
+    Both,
 }
 
 pub(crate) enum Stage {
-    /// A callback/errback pair added by `add_callbacks` and friends.
-    Handler { call: Handler, at: &'static Location<'static> },
+    /// A callback, an errback, or both, added by `add_callbacks` and friends.
+    Handler { call: Handler, at: &'static Location<'static>, on: On },
     /// Hand the result to this outer chain, which is waiting on us.
     Resume(Rc<Chain>),
     /// Fire this chain with our result (`chain_deferred`).
@@ -75,16 +79,17 @@ pub(crate) struct Chain {
 
 /// Everything about a chain that changes as it runs.
 struct State {
-    /// The current result. `None` before the chain fires, while a handler has it, and
-    /// after it was handed on (to an outer chain, a fed chain, or an awaiting future).
-    /// A `Some(Err(_))` still here when the chain is dropped is an unhandled failure.
+    /// The current result. `None` before the chain fires, while the loop runs a handler
+    /// on it, and after it was handed on (to an outer chain, a fed chain, or an awaiting
+    /// future). A `Some(Err(_))` still here when the chain is dropped is an unhandled
+    /// failure.
     result: Option<Outcome>,
     /// Set once, by the first firing (a resolver, a canceller, or cancellation itself);
     /// never cleared. Later firings are ignored.
     fired: bool,
     /// `pause()` calls not yet matched by `unpause()`. Stages wait while non-zero.
     paused: u32,
-    /// True while one of this chain's handlers runs; stages added meanwhile are run by
+    /// True while the loop runs this chain's handlers; a stage added meanwhile is run by
     /// the loop already under way instead of a nested one.
     running: bool,
     /// The inner chain a handler returned, while we wait for it. Held strongly: once a
@@ -94,10 +99,12 @@ struct State {
     waiting_on: Option<Rc<Chain>>,
     /// Set when another chain will feed this one (`chain_deferred`); only for `Debug`.
     fed: bool,
-    /// Handlers not yet run, in order.
-    stages: Vec<Stage>,
+    /// Stages not yet run, in order.
+    stages: VecDeque<Stage>,
     /// Given at creation; taken by the first `cancel()`, dropped when the chain fires.
     canceller: Option<Canceller>,
+    /// The task awaiting this chain's result, woken when the chain settles.
+    waker: Option<Waker>,
 }
 
 impl State {
@@ -109,14 +116,20 @@ impl State {
             running: false,
             waiting_on: None,
             fed: false,
-            stages: Vec::new(),
+            stages: VecDeque::new(),
             canceller,
+            waker: None,
         }
     }
 
     /// Whether the loop may run a stage now.
     fn idle_with_result(&self) -> bool {
         self.fired && !self.running && self.paused == 0 && self.waiting_on.is_none()
+    }
+
+    /// Whether the chain has its final result: fired, idle, and nothing left to run.
+    fn settled(&self) -> bool {
+        self.idle_with_result() && self.stages.is_empty()
     }
 }
 
@@ -144,11 +157,11 @@ impl Chain {
         let result = state.result.take();
         let waiting_on = state.waiting_on.take();
         let canceller = state.canceller.take();
+        let waker = state.waker.take();
         // Handlers never run go with their buffer (rare); an emptied buffer stays with
         // the chain, ready for its next stages, unless it grew too large.
-        let unrun = (!state.stages.is_empty()
-            || state.stages.capacity() > 0 && !recycle::worth_keeping(&state.stages))
-        .then(|| std::mem::take(&mut state.stages));
+        let unrun = (!state.stages.is_empty() || !recycle::worth_keeping(&state.stages))
+            .then(|| std::mem::take(&mut state.stages));
         state.fired = false;
         state.paused = 0;
         state.running = false;
@@ -162,7 +175,27 @@ impl Chain {
         drop(waiting_on);
         drop(unrun);
         drop(canceller);
+        drop(waker);
         recycle::keep_chain(chain);
+    }
+
+    /// The settled result of a chain only the caller holds, and where the chain was
+    /// created; the chain itself goes back to the pool. Otherwise the chain, untouched.
+    ///
+    /// This is how a handle whose chain has served its purpose (fired, nothing queued,
+    /// no one else holding it) goes back to holding its result inline.
+    pub(crate) fn into_settled(
+        mut chain: Rc<Chain>,
+    ) -> Result<(Outcome, &'static Location<'static>), Rc<Chain>> {
+        let Some(unshared) = Rc::get_mut(&mut chain) else { return Err(chain) };
+        let state = unshared.state.get_mut();
+        if !state.settled() || state.result.is_none() {
+            return Err(chain);
+        }
+        let outcome = state.result.take().expect("checked above");
+        let created_at = unshared.created_at;
+        Chain::release(chain);
+        Ok((outcome, created_at))
     }
 
     /// A chain that has fired with `outcome` (whose trail is already complete), paused
@@ -279,19 +312,15 @@ impl Chain {
         state.idle_with_result() && state.result.is_some()
     }
 
-    #[inline]
-    pub(crate) fn add_handler(self: &Rc<Self>, call: Handler, at: &'static Location<'static>) {
-        self.push(Stage::Handler { call, at });
-    }
-
     /// Adds a handler and returns the handle for the chain's next stage.
     #[inline]
     pub(crate) fn then<U: 'static>(
         self: Rc<Self>,
         at: &'static Location<'static>,
+        on: On,
         call: impl FnOnce(&mut Outcome) -> Step + 'static,
     ) -> crate::Deferred<U> {
-        self.add_handler(Box::new(call), at);
+        self.push(Stage::Handler { call: Box::new(call), at, on });
         crate::Deferred::from_chain(self)
     }
 
@@ -300,49 +329,18 @@ impl Chain {
         self.push(Stage::Feed(target));
     }
 
+    /// Queues a stage, and runs it if the chain has its result and nothing else runs.
+    #[inline]
     fn push(self: &Rc<Self>, stage: Stage) {
-        let mut state = self.state.borrow_mut();
-        if !state.idle_with_result() {
-            // Pending, running, paused or waiting: the stage waits its turn.
+        let ready = {
+            let mut state = self.state.borrow_mut();
             if state.stages.capacity() == 0 {
                 state.stages = recycle::buffer();
             }
-            state.stages.push(stage);
-            return;
-        }
-        // A chain with its result and nothing queued runs a new handler at once, without
-        // queueing it (adding to a fired Deferred is common, and this saves the queue).
-        let outcome = match stage {
-            Stage::Handler { call, at } if state.stages.is_empty() && state.result.is_some() => {
-                state.result.take().map(|outcome| (call, at, outcome))
-            }
-            stage => {
-                if state.stages.capacity() == 0 {
-                    state.stages = recycle::buffer();
-                }
-                state.stages.push(stage);
-                None
-            }
+            state.stages.push_back(stage);
+            state.idle_with_result()
         };
-        let Some((call, at, mut outcome)) = outcome else {
-            drop(state);
-            run(self);
-            return;
-        };
-        state.running = true;
-        drop(state);
-        let kept = run_handler(self, call, at, &mut outcome);
-        let more = {
-            let mut state = self.state.borrow_mut();
-            state.running = false;
-            if kept {
-                state.result = Some(outcome);
-            }
-            // Handlers added by the one that ran, or a result an inner chain handed
-            // back meanwhile.
-            state.idle_with_result() && !state.stages.is_empty()
-        };
-        if more {
+        if ready {
             run(self);
         }
     }
@@ -396,15 +394,29 @@ impl Chain {
     /// and nothing left to run.
     pub(crate) fn take_settled(&self) -> Option<Outcome> {
         let mut state = self.state.borrow_mut();
-        if state.idle_with_result() && state.stages.is_empty() { state.result.take() } else { None }
+        if state.settled() { state.result.take() } else { None }
+    }
+
+    /// Takes the settled result, or keeps `waker` to wake when the chain settles: how a
+    /// future awaits a chain without adding a handler to it.
+    pub(crate) fn poll_settled(&self, waker: &Waker) -> Option<Outcome> {
+        let mut state = self.state.borrow_mut();
+        if state.settled() && state.result.is_some() {
+            return state.result.take();
+        }
+        match &mut state.waker {
+            Some(kept) if kept.will_wake(waker) => {}
+            kept => *kept = Some(waker.clone()),
+        }
+        None
     }
 }
 
 /// Runs `start`'s stages until it runs out, pauses, or waits, switching to another chain
 /// where a stage hands the result over. See the module docs.
 fn run(start: &Rc<Chain>) {
-    let Some(mut chain) = run_batches(start) else { return };
-    while let Some(next) = run_batches(&chain) {
+    let Some(mut chain) = run_stages(start) else { return };
+    while let Some(next) = run_stages(&chain) {
         chain = next;
     }
 }
@@ -412,50 +424,52 @@ fn run(start: &Rc<Chain>) {
 /// Runs one chain's stages. Returns the chain the result moved to, if a stage handed it
 /// over (`Resume`, `Feed`).
 ///
-/// Stages are taken out of the state in batches and run from a local queue with the
-/// result held locally, so the shared state is touched once per batch rather than twice
-/// per stage. Stages added while a batch runs are queued in the state and form the next
-/// batch.
-fn run_batches(chain: &Rc<Chain>) -> Option<Rc<Chain>> {
-    'batches: loop {
-        let (mut stages, mut outcome) = {
+/// The result is held in a local while the stages run, and each stage is taken from the
+/// queue as its turn comes, so a stage added by a handler joins the queue like any other
+/// and the queue needs no bookkeeping of its own.
+fn run_stages(chain: &Rc<Chain>) -> Option<Rc<Chain>> {
+    'start: loop {
+        let mut outcome = {
             let mut state = chain.state.borrow_mut();
-            if !state.idle_with_result() || state.stages.is_empty() {
+            if !state.idle_with_result() {
                 return None;
             }
             // No result: it was handed on, and later stages have nothing to run on.
             let outcome = state.result.take()?;
             state.running = true;
-            (batch(&mut state.stages), outcome)
+            outcome
         };
         loop {
-            let Some(stage) = stages.pop() else {
+            let stage = {
                 let mut state = chain.state.borrow_mut();
-                if !state.stages.is_empty() && state.paused == 0 {
-                    std::mem::swap(&mut stages, &mut state.stages);
-                    stages.reverse();
-                    continue;
-                }
-                state.result = Some(outcome);
-                state.running = false;
-                let spare = give_back(&mut state, stages);
-                drop(state);
-                if let Some(spare) = spare {
-                    recycle::keep_buffer(spare);
-                }
-                return None;
+                let next = if state.paused == 0 { state.stages.pop_front() } else { None };
+                let Some(stage) = next else {
+                    state.result = Some(outcome);
+                    state.running = false;
+                    let waker = if state.paused == 0 { state.waker.take() } else { None };
+                    drop(state);
+                    if let Some(waker) = waker {
+                        waker.wake();
+                    }
+                    return None;
+                };
+                stage
             };
             match stage {
-                Stage::Handler { call, at } => {
-                    if !run_handler(chain, call, at, &mut outcome) {
-                        // Waiting, or the result was taken away. An inner chain may
-                        // already have resumed us while we were running: look again.
-                        park(chain, stages, None);
-                        continue 'batches;
+                Stage::Handler { call, at, on } => {
+                    match (on, &mut outcome) {
+                        (On::Success, Err(failure)) => {
+                            failure.push_trace(Trace::PassedThrough(at));
+                            continue;
+                        }
+                        (On::Failure, Ok(_)) => continue,
+                        _ => {}
                     }
-                    if chain.state.borrow().paused > 0 {
-                        park(chain, stages, Some(outcome));
-                        return None;
+                    if !run_handler(chain, call, at, &mut outcome) {
+                        // Waiting. The inner chain may already have resumed us while the
+                        // handler ran: look again.
+                        chain.state.borrow_mut().running = false;
+                        continue 'start;
                     }
                 }
                 Stage::Resume(outer) => {
@@ -465,18 +479,20 @@ fn run_batches(chain: &Rc<Chain>) -> Option<Rc<Chain>> {
                         state.waiting_on = None;
                         state.result = Some(outcome);
                     }
-                    park(chain, stages, None);
+                    chain.state.borrow_mut().running = false;
                     return Some(outer);
                 }
                 Stage::Feed(target) => {
+                    let mut state = chain.state.borrow_mut();
+                    state.running = false;
                     if target.has_fired() {
                         // Fired already (cancelled): keep the result here, so a failure
                         // is still reported when this chain goes away.
-                        park(chain, stages, Some(outcome));
+                        state.result = Some(outcome);
                         return None;
                     }
+                    drop(state);
                     target.settle(outcome);
-                    park(chain, stages, None);
                     return Some(target);
                 }
             }
@@ -484,48 +500,9 @@ fn run_batches(chain: &Rc<Chain>) -> Option<Rc<Chain>> {
     }
 }
 
-/// Takes the queued stages out as a batch, in reverse order: the next stage to run is
-/// then the last, and taking it is a `pop`.
-fn batch(queued: &mut Vec<Stage>) -> Vec<Stage> {
-    let mut stages = std::mem::take(queued);
-    stages.reverse();
-    stages
-}
-
-/// Puts a batch's unrun stages back in front of any added meanwhile, and the result (if
-/// the chain still has it), and marks the chain as not running.
-fn park(chain: &Chain, mut unrun: Vec<Stage>, result: Option<Outcome>) {
-    let mut state = chain.state.borrow_mut();
-    if !unrun.is_empty() {
-        unrun.reverse();
-        unrun.append(&mut state.stages);
-        std::mem::swap(&mut state.stages, &mut unrun);
-    }
-    if result.is_some() {
-        state.result = result;
-    }
-    state.running = false;
-    let spare = give_back(&mut state, unrun);
-    drop(state);
-    if let Some(spare) = spare {
-        recycle::keep_buffer(spare);
-    }
-}
-
-/// Gives an emptied buffer back to the chain if it has none (stages added later reuse
-/// it), or returns it for the pool.
-fn give_back(state: &mut State, buffer: Vec<Stage>) -> Option<Vec<Stage>> {
-    if state.stages.capacity() == 0 {
-        state.stages = buffer;
-        None
-    } else {
-        Some(buffer)
-    }
-}
-
 /// Runs one handler on the result in place, catching panics, recording the failure's
 /// trail, and following a returned Deferred. Returns whether the chain still has a
-/// result: false if it was handed away or the chain now waits.
+/// result: false if it now waits.
 fn run_handler(
     chain: &Rc<Chain>,
     call: Handler,
@@ -546,7 +523,6 @@ fn run_handler(
     };
     match step {
         Step::Next => {}
-        Step::Consumed => return false,
         Step::Wait(inner) if Rc::ptr_eq(&inner, chain) => {
             *outcome = Err(Failure::msg(
                 "a handler returned the Deferred it was added to; it would wait for itself forever",

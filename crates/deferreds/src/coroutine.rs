@@ -127,10 +127,10 @@ where
 }
 
 /// Records that the task being polled, if any, waits on `chain`.
-pub(crate) fn note_awaiting(chain: &Weak<Chain>) {
+pub(crate) fn note_awaiting(chain: &Rc<Chain>) {
     POLLING.with_borrow(|polling| {
         if let Some(awaited) = polling {
-            awaited.chains.borrow_mut().push(chain.clone());
+            awaited.chains.borrow_mut().push(Rc::downgrade(chain));
         }
     });
 }

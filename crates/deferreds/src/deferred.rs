@@ -7,10 +7,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::Failure;
-use crate::chain::{Chain, Outcome, Step};
+use crate::chain::{Chain, On, Outcome};
 use crate::errors::{CancelledError, TimeoutError};
 use crate::failure::Trace;
-use crate::outcome::{IntoOutcome, Next, call_on, errback_on};
+use crate::outcome::{IntoOutcome, Next, call_on, errback_on, take};
 use crate::report;
 use crate::resolver::Resolver;
 use crate::time::Time;
@@ -233,10 +233,12 @@ impl<T: 'static> Deferred<T> {
                     Err(failure) => Handled::Errback(errback(failure)),
                 })
             }
-            Split::Chain(chain) => chain.then(at, move |outcome: &mut Outcome| match outcome {
-                Ok(_) => call_on(outcome, callback),
-                Err(_) => errback_on(outcome, errback),
-            }),
+            Split::Chain(chain) => {
+                chain.then(at, On::Both, move |outcome: &mut Outcome| match outcome {
+                    Ok(_) => call_on(outcome, callback),
+                    Err(_) => errback_on(outcome, errback),
+                })
+            }
         }
     }
 
@@ -262,10 +264,9 @@ impl<T: 'static> Deferred<T> {
                     Err(failure) => Handled::Passed(Err(failure)),
                 })
             }
-            Split::Chain(chain) => chain.then(at, move |outcome: &mut Outcome| match outcome {
-                Ok(_) => call_on(outcome, callback),
-                Err(_) => Step::Next,
-            }),
+            Split::Chain(chain) => {
+                chain.then(at, On::Success, move |outcome: &mut Outcome| call_on(outcome, callback))
+            }
         }
     }
 
@@ -298,10 +299,8 @@ impl<T: 'static> Deferred<T> {
                     Err(failure) => Handled::Errback(errback(failure)),
                 })
             }
-            Split::Chain(chain) => chain.then(at, move |outcome: &mut Outcome| match outcome {
-                Ok(_) => Step::Next,
-                Err(_) => errback_on(outcome, errback),
-            }),
+            Split::Chain(chain) => chain
+                .then(at, On::Failure, move |outcome: &mut Outcome| errback_on(outcome, errback)),
         }
     }
 
@@ -324,10 +323,12 @@ impl<T: 'static> Deferred<T> {
             Split::Ready(input, created_at) => run_inline(input, created_at, at, |result| {
                 Handled::<R, R>::Callback(handler(result))
             }),
-            Split::Chain(chain) => chain.then(at, move |outcome: &mut Outcome| match outcome {
-                Ok(_) => call_on(outcome, |value| handler(Ok(value))),
-                Err(_) => errback_on(outcome, |failure| handler(Err(failure))),
-            }),
+            Split::Chain(chain) => {
+                chain.then(at, On::Both, move |outcome: &mut Outcome| match outcome {
+                    Ok(_) => call_on(outcome, |value| handler(Ok(value))),
+                    Err(_) => errback_on(outcome, |failure| handler(Err(failure))),
+                })
+            }
         }
     }
 
@@ -338,7 +339,14 @@ impl<T: 'static> Deferred<T> {
         // One match on the representation, the chain first: adding to a pending Deferred
         // is the most common case.
         match self.into_repr() {
-            Repr::Chain(chain) => Split::Chain(chain),
+            Repr::Chain(chain) => match Chain::into_settled(chain) {
+                // A settled chain that only this handle holds: its result comes back
+                // inline, and so do the handlers added after it.
+                Ok((outcome, created_at)) => {
+                    Split::Ready(outcome.map(|mut value| take::<T>(&mut value)), created_at)
+                }
+                Err(chain) => Split::Chain(chain),
+            },
             Repr::Ready(ready) if ready.paused.get() == 0 => {
                 Split::Ready(ready.result, ready.created_at)
             }

@@ -1,23 +1,21 @@
 //! Awaiting a Deferred: `Deferred<T>` as `IntoFuture`.
 
-use std::cell::RefCell;
 use std::future::{Future, IntoFuture};
-use std::panic::Location;
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
-use std::task::{Context, Poll, Waker};
+use std::rc::Rc;
+use std::task::{Context, Poll};
 
-use crate::chain::{Chain, Outcome, Step, take_outcome};
+use crate::chain::{Chain, Outcome};
 use crate::coroutine;
 use crate::outcome::take;
 use crate::{Deferred, Failure};
 
 /// The future of a [`Deferred`]'s result, from `deferred.await` or `into_future()`.
 ///
-/// It takes the result off the chain when the chain gets to it, so an awaited failure is
-/// the awaiting code's to handle and is not reported as unhandled. Dropping the future
-/// does not cancel the Deferred (cancel the Deferred itself for that); a result that
-/// arrives after the drop stays on the chain and a failure is reported as usual.
+/// It takes the result off the chain once the chain has run all its handlers, so an
+/// awaited failure is the awaiting code's to handle and is not reported as unhandled.
+/// Dropping the future does not cancel the Deferred (cancel the Deferred itself for
+/// that); a failure the future never took is reported as usual.
 #[derive(Debug)]
 pub struct DeferredFuture<T> {
     state: FutureState<T>,
@@ -25,76 +23,56 @@ pub struct DeferredFuture<T> {
 
 #[derive(Debug)]
 enum FutureState<T> {
-    /// The Deferred had its result when awaited: no handler, no shared slot.
+    /// The result, until taken: the Deferred had it when awaited, or the chain gave it.
     Ready(Option<Result<T, Failure>>),
-    /// The chain's last handler will fill the slot and wake the task. The chain is
-    /// kept (weakly) so a coroutine being cancelled can cancel what it awaits.
-    Waiting(Rc<RefCell<Slot<T>>>, Weak<Chain>),
-}
-
-#[derive(Debug)]
-struct Slot<T> {
-    result: Option<Result<T, Failure>>,
-    waker: Option<Waker>,
+    /// The chain, which wakes the task when it settles.
+    Waiting(Rc<Chain>),
 }
 
 impl<T: 'static> IntoFuture for Deferred<T> {
     type Output = Result<T, Failure>;
     type IntoFuture = DeferredFuture<T>;
 
-    #[track_caller]
     fn into_future(self) -> DeferredFuture<T> {
-        let chain = match self.try_take_ready() {
-            Ok((result, _)) => return DeferredFuture { state: FutureState::Ready(Some(result)) },
-            Err(deferred) => deferred.into_chain(),
+        let state = match self.try_take_ready() {
+            Ok((result, _)) => FutureState::Ready(Some(result)),
+            Err(deferred) => FutureState::Waiting(deferred.into_chain()),
         };
-        if let Some(outcome) = chain.take_settled() {
-            let result = outcome.map(|mut value| take::<T>(&mut value));
-            return DeferredFuture { state: FutureState::Ready(Some(result)) };
-        }
-        let slot = Rc::new(RefCell::new(Slot { result: None, waker: None }));
-        let target = Rc::downgrade(&slot);
-        let handler = Box::new(move |outcome: &mut Outcome| {
-            let Some(slot) = target.upgrade() else {
-                return Step::Next;
-            };
-            let result = take_outcome(outcome).map(|mut value| take::<T>(&mut value));
-            let waker = {
-                let mut slot = slot.borrow_mut();
-                slot.result = Some(result);
-                slot.waker.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-            Step::Consumed
-        });
-        chain.add_handler(handler, Location::caller());
-        DeferredFuture { state: FutureState::Waiting(slot, Rc::downgrade(&chain)) }
+        DeferredFuture { state }
     }
 }
 
 // The result is only ever moved out, never pinned in place.
 impl<T> Unpin for DeferredFuture<T> {}
 
-impl<T> Future for DeferredFuture<T> {
+impl<T: 'static> Future for DeferredFuture<T> {
     type Output = Result<T, Failure>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (slot, chain) = match &mut self.get_mut().state {
-            FutureState::Ready(result) => {
-                return result.take().map_or(Poll::Pending, Poll::Ready);
-            }
-            FutureState::Waiting(slot, chain) => (slot, chain),
+        let state = &mut self.get_mut().state;
+        let outcome: Outcome = match state {
+            FutureState::Ready(result) => return result.take().map_or(Poll::Pending, Poll::Ready),
+            FutureState::Waiting(chain) => match chain.poll_settled(cx.waker()) {
+                Some(outcome) => outcome,
+                None => {
+                    coroutine::note_awaiting(chain);
+                    return Poll::Pending;
+                }
+            },
         };
-        let mut slot = slot.borrow_mut();
-        match slot.result.take() {
-            Some(result) => Poll::Ready(result),
-            None => {
-                slot.waker = Some(cx.waker().clone());
-                coroutine::note_awaiting(chain);
-                Poll::Pending
-            }
+        if let FutureState::Waiting(chain) = std::mem::replace(state, FutureState::Ready(None)) {
+            Chain::release(chain);
+        }
+        Poll::Ready(outcome.map(|mut value| take::<T>(&mut value)))
+    }
+}
+
+impl<T> Drop for DeferredFuture<T> {
+    fn drop(&mut self) {
+        if let FutureState::Waiting(chain) =
+            std::mem::replace(&mut self.state, FutureState::Ready(None))
+        {
+            Chain::release(chain);
         }
     }
 }

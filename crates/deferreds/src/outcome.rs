@@ -4,7 +4,7 @@ use std::any::Any;
 
 use std::rc::Rc;
 
-use crate::chain::{Chain, Outcome, Step, Value, take_outcome};
+use crate::chain::{Chain, Outcome, Step, Value};
 use crate::{Deferred, Failure};
 
 /// The return types a callback or errback may have.
@@ -126,6 +126,12 @@ pub(crate) fn errback_on<R: IntoOutcome>(
         }
         Next::Later(chain) => Step::Wait(chain),
     }
+}
+
+/// Takes the result out of its place, leaving a stand-in that costs no allocation (a
+/// boxed `()`).
+fn take_outcome(outcome: &mut Outcome) -> Outcome {
+    std::mem::replace(outcome, Ok(Box::new(())))
 }
 
 const MISMATCH: &str = "deferreds: a chain's value has the type its handle says";

@@ -7,6 +7,7 @@
 //! buffer, are kept here (a few dozen at most) for the next chain on the thread.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::chain::{Chain, Stage};
@@ -21,7 +22,7 @@ const FIRST_CAPACITY: usize = 16;
 thread_local! {
     /// Unshared chains (no other strong or weak reference), reset to their initial state.
     static CHAINS: RefCell<Vec<Rc<Chain>>> = const { RefCell::new(Vec::new()) };
-    static BUFFERS: RefCell<Vec<Vec<Stage>>> = const { RefCell::new(Vec::new()) };
+    static BUFFERS: RefCell<Vec<VecDeque<Stage>>> = const { RefCell::new(Vec::new()) };
 }
 
 // `try_with` throughout: chains are created and dropped from other thread-locals'
@@ -44,24 +45,24 @@ pub(crate) fn keep_chain(chain: Rc<Chain>) {
 }
 
 /// An empty stage buffer with room for a few stages.
-pub(crate) fn buffer() -> Vec<Stage> {
+pub(crate) fn buffer() -> VecDeque<Stage> {
     BUFFERS
         .try_with(|pool| pool.borrow_mut().pop())
         .ok()
         .flatten()
-        .unwrap_or_else(|| Vec::with_capacity(FIRST_CAPACITY))
+        .unwrap_or_else(|| VecDeque::with_capacity(FIRST_CAPACITY))
 }
 
-/// Whether an emptied stage buffer is worth keeping: it has room, but not so much that
-/// one long chain would pin its memory for the life of the thread.
-pub(crate) fn worth_keeping(buffer: &Vec<Stage>) -> bool {
-    (1..=KEPT_CAPACITY).contains(&buffer.capacity())
+/// Whether an emptied stage buffer may stay with a kept chain: not so large that one
+/// long chain would pin its memory for the life of the thread.
+pub(crate) fn worth_keeping(buffer: &VecDeque<Stage>) -> bool {
+    buffer.capacity() <= KEPT_CAPACITY
 }
 
 /// Keeps an emptied stage buffer, or frees it.
-pub(crate) fn keep_buffer(buffer: Vec<Stage>) {
+pub(crate) fn keep_buffer(buffer: VecDeque<Stage>) {
     debug_assert!(buffer.is_empty(), "only empty buffers are kept");
-    if !worth_keeping(&buffer) {
+    if buffer.capacity() == 0 || !worth_keeping(&buffer) {
         return;
     }
     let _ = BUFFERS.try_with(|pool| {
