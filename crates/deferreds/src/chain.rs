@@ -27,11 +27,34 @@ use std::task::Waker;
 
 use crate::errors::CancelledError;
 use crate::failure::{Failure, Trace};
+use crate::outcome::take;
 use crate::recycle;
 use crate::report;
 
 /// A chain's current value: a box holding `Option<T>` for the chain's current `T`.
-pub(crate) type Value = Box<dyn Any>;
+pub(crate) type Value = Box<dyn Slot>;
+
+/// What a value's box holds: an `Option<T>`, which can be emptied in place so that the
+/// box outlives its value and carries the next one (see `State::spare`).
+pub(crate) trait Slot: Any {
+    /// Drops the value, keeping the box.
+    fn clear(&mut self);
+}
+
+impl<T: 'static> Slot for Option<T> {
+    fn clear(&mut self) {
+        *self = None;
+    }
+}
+
+/// The stand-in left where a result was taken out: a box of nothing, which costs no
+/// allocation.
+impl Slot for () {
+    fn clear(&mut self) {}
+}
+
+/// Boxes bigger than this are not kept for reuse: a kept chain must not pin much memory.
+const SPARE_LIMIT: usize = 64;
 /// A chain's current result.
 pub(crate) type Outcome = Result<Value, Failure>;
 /// A handler, type-erased: works on the chain's result in place and says what happens
@@ -105,6 +128,10 @@ struct State {
     canceller: Option<Canceller>,
     /// The task awaiting this chain's result, woken when the chain settles.
     waker: Option<Waker>,
+    /// An emptied value box from an earlier result, which the next value of the same
+    /// type moves into instead of allocating: most chains of a thread carry the same few
+    /// types, and a chain is recycled many times.
+    spare: Option<Value>,
 }
 
 impl State {
@@ -119,6 +146,7 @@ impl State {
             stages: VecDeque::new(),
             canceller,
             waker: None,
+            spare: None,
         }
     }
 
@@ -168,15 +196,48 @@ impl Chain {
         state.fed = false;
         // What is dropped now may run any code, and release other chains: nothing here is
         // borrowed, and nothing else can reach this chain.
-        match result {
-            Some(Err(failure)) => report::unhandled(failure, created_at),
-            result => drop(result),
-        }
+        let spare = match result {
+            Some(Err(failure)) => {
+                report::unhandled(failure, created_at);
+                None
+            }
+            Some(Ok(mut value)) => {
+                value.clear();
+                Some(value)
+            }
+            None => None,
+        };
         drop(waiting_on);
         drop(unrun);
         drop(canceller);
         drop(waker);
+        chain.keep_spare(spare);
         recycle::keep_chain(chain);
+    }
+
+    /// Keeps an emptied value box for the next value, if it is small.
+    fn keep_spare(self: &mut Rc<Self>, spare: Option<Value>) {
+        if let (Some(value), Some(chain)) = (spare, Rc::get_mut(self)) {
+            if std::mem::size_of_val(&*value) <= SPARE_LIMIT {
+                chain.state.get_mut().spare = Some(value);
+            }
+        }
+    }
+
+    /// Fires the chain with a value, in the spare box if it fits.
+    pub(crate) fn fire_value<T: 'static>(self: &Rc<Self>, value: T) {
+        let spare = self.state.borrow_mut().spare.take();
+        let boxed: Value = match spare {
+            Some(mut slot) => match (&mut *slot as &mut dyn Any).downcast_mut::<Option<T>>() {
+                Some(empty) => {
+                    *empty = Some(value);
+                    slot
+                }
+                None => Box::new(Some(value)),
+            },
+            None => Box::new(Some(value)),
+        };
+        self.fire(Ok(boxed));
     }
 
     /// The settled result of a chain only the caller holds, and where the chain was
@@ -184,18 +245,19 @@ impl Chain {
     ///
     /// This is how a handle whose chain has served its purpose (fired, nothing queued,
     /// no one else holding it) goes back to holding its result inline.
-    pub(crate) fn into_settled(
+    pub(crate) fn into_settled<T: 'static>(
         mut chain: Rc<Chain>,
-    ) -> Result<(Outcome, &'static Location<'static>), Rc<Chain>> {
+    ) -> Result<(Result<T, Failure>, &'static Location<'static>), Rc<Chain>> {
         let Some(unshared) = Rc::get_mut(&mut chain) else { return Err(chain) };
+        let created_at = unshared.created_at;
         let state = unshared.state.get_mut();
-        if !state.settled() || state.result.is_none() {
+        if !state.settled() {
             return Err(chain);
         }
-        let outcome = state.result.take().expect("checked above");
-        let created_at = unshared.created_at;
+        let Some(outcome) = state.result.take() else { return Err(chain) };
+        let result = state.unbox(outcome);
         Chain::release(chain);
-        Ok((outcome, created_at))
+        Ok((result, created_at))
     }
 
     /// A chain that has fired with `outcome` (whose trail is already complete), paused
@@ -399,16 +461,29 @@ impl Chain {
 
     /// Takes the settled result, or keeps `waker` to wake when the chain settles: how a
     /// future awaits a chain without adding a handler to it.
-    pub(crate) fn poll_settled(&self, waker: &Waker) -> Option<Outcome> {
+    pub(crate) fn poll_settled<T: 'static>(&self, waker: &Waker) -> Option<Result<T, Failure>> {
         let mut state = self.state.borrow_mut();
-        if state.settled() && state.result.is_some() {
-            return state.result.take();
+        if state.settled() {
+            if let Some(outcome) = state.result.take() {
+                return Some(state.unbox(outcome));
+            }
         }
         match &mut state.waker {
             Some(kept) if kept.will_wake(waker) => {}
             kept => *kept = Some(waker.clone()),
         }
         None
+    }
+}
+
+impl State {
+    /// Takes the value out of a result, keeping its emptied box as the spare.
+    fn unbox<T: 'static>(&mut self, outcome: Outcome) -> Result<T, Failure> {
+        outcome.map(|mut value| {
+            let value_out = take::<T>(&mut value);
+            self.spare = Some(value);
+            value_out
+        })
     }
 }
 
@@ -439,70 +514,105 @@ fn run_stages(chain: &Rc<Chain>) -> Option<Rc<Chain>> {
             state.running = true;
             outcome
         };
-        loop {
-            let stage = {
-                let mut state = chain.state.borrow_mut();
-                let next = if state.paused == 0 { state.stages.pop_front() } else { None };
-                let Some(stage) = next else {
+        // One `catch_unwind` around many handlers rather than one each: a panic is rare,
+        // and the stage it came from is known, so the loop picks up after it.
+        let mut at = chain.created_at;
+        let stop = loop {
+            match catch_unwind(AssertUnwindSafe(|| run_until_stop(chain, &mut outcome, &mut at))) {
+                Ok(stop) => break stop,
+                Err(payload) => {
+                    let mut failure = Failure::from_panic_at(payload, at);
+                    failure.push_trace(Trace::RaisedIn(at));
+                    outcome = Err(failure);
+                }
+            }
+        };
+        let mut state = chain.state.borrow_mut();
+        state.running = false;
+        match stop {
+            Stop::Drained => {
+                state.result = Some(outcome);
+                let waker = if state.paused == 0 { state.waker.take() } else { None };
+                drop(state);
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+                return None;
+            }
+            // The inner chain may already have resumed us while the handler ran: look
+            // again.
+            Stop::Waiting => continue 'start,
+            Stop::Resume(outer) => {
+                drop(state);
+                outer.entering_in_place(&mut outcome);
+                let mut state = outer.state.borrow_mut();
+                state.waiting_on = None;
+                state.result = Some(outcome);
+                drop(state);
+                return Some(outer);
+            }
+            Stop::Feed(target) => {
+                if target.has_fired() {
+                    // Fired already (cancelled): keep the result here, so a failure is
+                    // still reported when this chain goes away.
                     state.result = Some(outcome);
-                    state.running = false;
-                    let waker = if state.paused == 0 { state.waker.take() } else { None };
-                    drop(state);
-                    if let Some(waker) = waker {
-                        waker.wake();
-                    }
                     return None;
-                };
-                stage
-            };
-            match stage {
-                Stage::Handler { call, at, on } => {
-                    match (on, &mut outcome) {
-                        (On::Success, Err(failure)) => {
-                            failure.push_trace(Trace::PassedThrough(at));
-                            continue;
-                        }
-                        (On::Failure, Ok(_)) => continue,
-                        _ => {}
-                    }
-                    if !run_handler(chain, call, at, &mut outcome) {
-                        // Waiting. The inner chain may already have resumed us while the
-                        // handler ran: look again.
-                        chain.state.borrow_mut().running = false;
-                        continue 'start;
-                    }
                 }
-                Stage::Resume(outer) => {
-                    outer.entering_in_place(&mut outcome);
-                    {
-                        let mut state = outer.state.borrow_mut();
-                        state.waiting_on = None;
-                        state.result = Some(outcome);
-                    }
-                    chain.state.borrow_mut().running = false;
-                    return Some(outer);
-                }
-                Stage::Feed(target) => {
-                    let mut state = chain.state.borrow_mut();
-                    state.running = false;
-                    if target.has_fired() {
-                        // Fired already (cancelled): keep the result here, so a failure
-                        // is still reported when this chain goes away.
-                        state.result = Some(outcome);
-                        return None;
-                    }
-                    drop(state);
-                    target.settle(outcome);
-                    return Some(target);
+                drop(state);
+                target.settle(outcome);
+                return Some(target);
+            }
+        }
+    }
+}
+
+/// Why `run_until_stop` stopped.
+enum Stop {
+    /// No stage left to run now: the queue is empty or the chain paused.
+    Drained,
+    /// A handler returned a Deferred without a result; the chain waits for it.
+    Waiting,
+    /// A `Resume` stage: the result goes to this outer chain.
+    Resume(Rc<Chain>),
+    /// A `Feed` stage: the result goes to this chain.
+    Feed(Rc<Chain>),
+}
+
+/// Runs stages on `outcome` until one stops the loop, noting in `at` the stage whose
+/// handler runs, for the failure of a panic.
+fn run_until_stop(
+    chain: &Rc<Chain>,
+    outcome: &mut Outcome,
+    at: &mut &'static Location<'static>,
+) -> Stop {
+    loop {
+        let next = {
+            let mut state = chain.state.borrow_mut();
+            if state.paused == 0 { state.stages.pop_front() } else { None }
+        };
+        let (call, added_at, on) = match next {
+            Some(Stage::Handler { call, at, on }) => (call, at, on),
+            Some(Stage::Resume(outer)) => return Stop::Resume(outer),
+            Some(Stage::Feed(target)) => return Stop::Feed(target),
+            None => return Stop::Drained,
+        };
+        *at = added_at;
+        match (on, &mut *outcome) {
+            (On::Success, Err(failure)) => failure.push_trace(Trace::PassedThrough(added_at)),
+            (On::Failure, Ok(_)) => {}
+            _ => {
+                if !run_handler(chain, call, added_at, outcome) {
+                    return Stop::Waiting;
                 }
             }
         }
     }
 }
 
-/// Runs one handler on the result in place, catching panics, recording the failure's
-/// trail, and following a returned Deferred. Returns whether the chain still has a
-/// result: false if it now waits.
+/// Runs one handler on the result in place, recording the failure's trail and following
+/// a returned Deferred. Returns whether the chain still has a result: false if it now
+/// waits.
+#[inline]
 fn run_handler(
     chain: &Rc<Chain>,
     call: Handler,
@@ -514,14 +624,7 @@ fn run_handler(
         Ok(_) => None,
         Err(failure) => Some(failure.error_addr()),
     };
-    let step = match catch_unwind(AssertUnwindSafe(|| call(&mut *outcome))) {
-        Ok(step) => step,
-        Err(payload) => {
-            *outcome = Err(Failure::from_panic_at(payload, at));
-            Step::Next
-        }
-    };
-    match step {
+    match call(outcome) {
         Step::Next => {}
         Step::Wait(inner) if Rc::ptr_eq(&inner, chain) => {
             *outcome = Err(Failure::msg(

@@ -10,7 +10,7 @@ use crate::Failure;
 use crate::chain::{Chain, On, Outcome};
 use crate::errors::{CancelledError, TimeoutError};
 use crate::failure::Trace;
-use crate::outcome::{IntoOutcome, Next, call_on, errback_on, take};
+use crate::outcome::{IntoOutcome, Next, call_on, errback_on};
 use crate::report;
 use crate::resolver::Resolver;
 use crate::time::Time;
@@ -336,15 +336,13 @@ impl<T: 'static> Deferred<T> {
     /// chain, made for this Deferred if need be.
     #[inline(always)]
     fn split(self) -> Split<T> {
-        // One match on the representation, the chain first: adding to a pending Deferred
-        // is the most common case.
         match self.into_repr() {
+            // Shared with its resolver: pending, the most common case of all.
+            Repr::Chain(chain) if Rc::strong_count(&chain) > 1 => Split::Chain(chain),
             Repr::Chain(chain) => match Chain::into_settled(chain) {
                 // A settled chain that only this handle holds: its result comes back
                 // inline, and so do the handlers added after it.
-                Ok((outcome, created_at)) => {
-                    Split::Ready(outcome.map(|mut value| take::<T>(&mut value)), created_at)
-                }
+                Ok((result, created_at)) => Split::Ready(result, created_at),
                 Err(chain) => Split::Chain(chain),
             },
             Repr::Ready(ready) if ready.paused.get() == 0 => {

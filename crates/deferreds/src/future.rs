@@ -5,9 +5,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::chain::{Chain, Outcome};
+use crate::chain::Chain;
 use crate::coroutine;
-use crate::outcome::take;
 use crate::{Deferred, Failure};
 
 /// The future of a [`Deferred`]'s result, from `deferred.await` or `into_future()`.
@@ -50,10 +49,10 @@ impl<T: 'static> Future for DeferredFuture<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let state = &mut self.get_mut().state;
-        let outcome: Outcome = match state {
+        let result = match state {
             FutureState::Ready(result) => return result.take().map_or(Poll::Pending, Poll::Ready),
             FutureState::Waiting(chain) => match chain.poll_settled(cx.waker()) {
-                Some(outcome) => outcome,
+                Some(result) => result,
                 None => {
                     coroutine::note_awaiting(chain);
                     return Poll::Pending;
@@ -63,7 +62,7 @@ impl<T: 'static> Future for DeferredFuture<T> {
         if let FutureState::Waiting(chain) = std::mem::replace(state, FutureState::Ready(None)) {
             Chain::release(chain);
         }
-        Poll::Ready(outcome.map(|mut value| take::<T>(&mut value)))
+        Poll::Ready(result)
     }
 }
 

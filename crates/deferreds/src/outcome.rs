@@ -89,7 +89,7 @@ pub(crate) fn call_on<T: 'static, R: IntoOutcome>(
     callback: impl FnOnce(T) -> R,
 ) -> Step {
     let Ok(value) = outcome else { unreachable!("call_on is given a value") };
-    let slot = value.downcast_mut::<Option<T>>().expect(MISMATCH);
+    let slot = (&mut **value as &mut dyn Any).downcast_mut::<Option<T>>().expect(MISMATCH);
     let input = slot.take().expect(MISMATCH);
     let (result, step) = match callback(input).into_next() {
         Next::Value(result) => (result, Step::Next),

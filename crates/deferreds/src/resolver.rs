@@ -53,7 +53,7 @@ impl<T: 'static> Resolver<T> {
     /// Fires the Deferred with a value; its handlers run now, on this thread.
     pub fn callback(self, value: T) {
         let chain = self.into_chain();
-        chain.fire(Ok(Box::new(Some(value))));
+        chain.fire_value(value);
         Chain::release(chain);
     }
 
