@@ -25,7 +25,20 @@ enum FutureState<T> {
     /// The result, until taken: the Deferred had it when awaited, or the chain gave it.
     Ready(Option<Result<T, Failure>>),
     /// The chain, which wakes the task when it settles.
-    Waiting(Rc<Chain>),
+    Waiting(Held),
+}
+
+/// A chain a future waits on, let go of (and recycled) when the future is done with it.
+/// Always `Some` until dropped.
+#[derive(Debug)]
+struct Held(Option<Rc<Chain>>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(chain) = self.0.take() {
+            Chain::release(chain);
+        }
+    }
 }
 
 impl<T: 'static> IntoFuture for Deferred<T> {
@@ -35,7 +48,7 @@ impl<T: 'static> IntoFuture for Deferred<T> {
     fn into_future(self) -> DeferredFuture<T> {
         let state = match self.try_take_ready() {
             Ok((result, _)) => FutureState::Ready(Some(result)),
-            Err(deferred) => FutureState::Waiting(deferred.into_chain()),
+            Err(deferred) => FutureState::Waiting(Held(Some(deferred.into_chain()))),
         };
         DeferredFuture { state }
     }
@@ -51,27 +64,16 @@ impl<T: 'static> Future for DeferredFuture<T> {
         let state = &mut self.get_mut().state;
         let result = match state {
             FutureState::Ready(result) => return result.take().map_or(Poll::Pending, Poll::Ready),
-            FutureState::Waiting(chain) => match chain.poll_settled(cx.waker()) {
+            FutureState::Waiting(Held(Some(chain))) => match chain.poll_settled(cx.waker()) {
                 Some(result) => result,
                 None => {
                     coroutine::note_awaiting(chain);
                     return Poll::Pending;
                 }
             },
+            FutureState::Waiting(Held(None)) => unreachable!("a held chain is only taken by drop"),
         };
-        if let FutureState::Waiting(chain) = std::mem::replace(state, FutureState::Ready(None)) {
-            Chain::release(chain);
-        }
+        *state = FutureState::Ready(None);
         Poll::Ready(result)
-    }
-}
-
-impl<T> Drop for DeferredFuture<T> {
-    fn drop(&mut self) {
-        if let FutureState::Waiting(chain) =
-            std::mem::replace(&mut self.state, FutureState::Ready(None))
-        {
-            Chain::release(chain);
-        }
     }
 }
