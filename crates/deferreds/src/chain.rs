@@ -689,3 +689,51 @@ impl fmt::Debug for Chain {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use crate::Deferred;
+    use crate::testing::success_result_of;
+
+    /// Counts its drops, so a test can tell a value kept alive from one dropped.
+    struct Tracked(Rc<Cell<u32>>);
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    #[test]
+    fn a_value_is_dropped_with_its_chain_though_the_box_is_kept() {
+        let drops = Rc::new(Cell::new(0));
+        for i in 0..100 {
+            let (d, resolver) = Deferred::<Tracked>::new();
+            let d = d.add_callback(|t: Tracked| Ok::<_, crate::Failure>(Tracked(t.0.clone())));
+            resolver.callback(Tracked(Rc::clone(&drops)));
+            drop(d);
+            // The value fired with, and the callback's, which the chain held.
+            assert_eq!(drops.get(), 2 * (i + 1), "the values of chain {i} were dropped");
+        }
+    }
+
+    #[test]
+    fn recycled_chains_carry_values_of_any_type_in_turn() {
+        for i in 0..100_u64 {
+            let (d, resolver) = Deferred::<u64>::new();
+            let d = d.add_callback(|v| Ok(v * 2));
+            resolver.callback(i);
+            assert_eq!(success_result_of(d), i * 2);
+            let (d, resolver) = Deferred::<String>::new();
+            let d = d.add_callback(|s: String| Ok(s.len()));
+            resolver.callback("x".repeat(i as usize));
+            assert_eq!(success_result_of(d), i as usize);
+            let (d, resolver) = Deferred::<[u64; 32]>::new();
+            resolver.callback([i; 32]);
+            assert_eq!(success_result_of(d), [i; 32]);
+        }
+    }
+}

@@ -77,3 +77,74 @@ impl<T: 'static> Future for DeferredFuture<T> {
         Poll::Ready(result)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    use super::*;
+    use crate::testing::ReportCapture;
+
+    /// A waker that counts its wakes.
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counting_waker() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (Arc::clone(&count), Waker::from(count))
+    }
+
+    fn poll<T: 'static>(future: &mut DeferredFuture<T>, waker: &Waker) -> Poll<Result<T, Failure>> {
+        Pin::new(future).poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn the_chain_wakes_the_task_once_its_handlers_have_run() {
+        let (count, waker) = counting_waker();
+        let (d, resolver) = Deferred::<i32>::new();
+        let (gate, open) = Deferred::<i32>::new();
+        let mut future = d.add_callback(move |_| gate).into_future();
+        assert!(poll(&mut future, &waker).is_pending());
+        resolver.callback(1);
+        // The chain waits on `gate`: no final result yet, so no wake.
+        assert_eq!(count.0.load(Ordering::SeqCst), 0);
+        open.callback(2);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert!(matches!(poll(&mut future, &waker), Poll::Ready(Ok(2))));
+    }
+
+    #[test]
+    fn an_awaited_failure_is_the_awaiting_codes_and_is_not_reported() {
+        let capture = ReportCapture::start();
+        let (_, waker) = counting_waker();
+        let (d, resolver) = Deferred::<i32>::new();
+        let mut future = d.into_future();
+        assert!(poll(&mut future, &waker).is_pending());
+        resolver.errback(Failure::msg("taken by the awaiting code"));
+        assert!(matches!(poll(&mut future, &waker), Poll::Ready(Err(_))));
+        drop(future);
+        assert!(capture.take().is_empty());
+    }
+
+    #[test]
+    fn a_failure_the_future_never_took_is_reported_when_it_is_dropped() {
+        let capture = ReportCapture::start();
+        let (_, waker) = counting_waker();
+        let (d, resolver) = Deferred::<i32>::new();
+        let mut future = d.into_future();
+        assert!(poll(&mut future, &waker).is_pending());
+        resolver.errback(Failure::msg("never polled for"));
+        drop(future);
+        let reports = capture.take();
+        assert_eq!(reports.len(), 1);
+        assert!(reports[0].is_unhandled());
+        assert_eq!(reports[0].failure().to_string(), "never polled for");
+    }
+}
