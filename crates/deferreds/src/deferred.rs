@@ -177,7 +177,11 @@ impl<T: 'static> Deferred<T> {
         match self.into_repr() {
             Repr::Ready(ready) if ready.paused.get() == 0 => Next::Settled(ready.result),
             Repr::Ready(ready) => Next::Later(ready.into_chain()),
-            Repr::Chain(chain) => Next::Later(chain),
+            Repr::Chain(chain) if Rc::strong_count(&chain) > 1 => Next::Later(chain),
+            Repr::Chain(chain) => match Chain::into_settled(chain) {
+                Ok((result, _)) => Next::Settled(result),
+                Err(chain) => Next::Later(chain),
+            },
             Repr::Gone => unreachable!("a Deferred is only taken apart by consuming it"),
         }
     }
