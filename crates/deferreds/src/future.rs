@@ -45,6 +45,7 @@ impl<T: 'static> IntoFuture for Deferred<T> {
     type Output = Result<T, Failure>;
     type IntoFuture = DeferredFuture<T>;
 
+    #[inline]
     fn into_future(self) -> DeferredFuture<T> {
         let state = match self.try_take_ready() {
             Ok((result, _)) => FutureState::Ready(Some(result)),
@@ -60,6 +61,7 @@ impl<T> Unpin for DeferredFuture<T> {}
 impl<T: 'static> Future for DeferredFuture<T> {
     type Output = Result<T, Failure>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let state = &mut self.get_mut().state;
         let result = match state {
