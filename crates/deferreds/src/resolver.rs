@@ -51,6 +51,7 @@ impl<T: 'static> Resolver<T> {
     }
 
     /// Fires the Deferred with a value; its handlers run now, on this thread.
+    #[inline]
     pub fn callback(self, value: T) {
         let chain = self.into_chain();
         chain.fire_value(value);
