@@ -227,17 +227,13 @@ impl Chain {
     /// Fires the chain with a value, in the spare box if it fits.
     pub(crate) fn fire_value<T: 'static>(self: &Rc<Self>, value: T) {
         let spare = self.state.borrow_mut().spare.take();
-        let boxed: Value = match spare {
-            Some(mut slot) => match (&mut *slot as &mut dyn Any).downcast_mut::<Option<T>>() {
-                Some(empty) => {
-                    *empty = Some(value);
-                    slot
-                }
-                None => Box::new(Some(value)),
-            },
-            None => Box::new(Some(value)),
-        };
-        self.fire(Ok(boxed));
+        if let Some(mut slot) = spare {
+            if let Some(empty) = (&mut *slot as &mut dyn Any).downcast_mut::<Option<T>>() {
+                *empty = Some(value);
+                return self.fire(Ok(slot));
+            }
+        }
+        self.fire(Ok(Box::new(Some(value))));
     }
 
     /// The settled result of a chain only the caller holds, and where the chain was
@@ -245,7 +241,19 @@ impl Chain {
     ///
     /// This is how a handle whose chain has served its purpose (fired, nothing queued,
     /// no one else holding it) goes back to holding its result inline.
+    #[inline]
     pub(crate) fn into_settled<T: 'static>(
+        chain: Rc<Chain>,
+    ) -> Result<(Result<T, Failure>, &'static Location<'static>), Rc<Chain>> {
+        // Shared, with its resolver most often: pending, which is told without a call.
+        if Rc::strong_count(&chain) > 1 {
+            return Err(chain);
+        }
+        Chain::take_unshared_settled(chain)
+    }
+
+    /// `into_settled`, past its quick test.
+    fn take_unshared_settled<T: 'static>(
         mut chain: Rc<Chain>,
     ) -> Result<(Result<T, Failure>, &'static Location<'static>), Rc<Chain>> {
         let Some(unshared) = Rc::get_mut(&mut chain) else { return Err(chain) };

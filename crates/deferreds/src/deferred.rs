@@ -177,7 +177,6 @@ impl<T: 'static> Deferred<T> {
         match self.into_repr() {
             Repr::Ready(ready) if ready.paused.get() == 0 => Next::Settled(ready.result),
             Repr::Ready(ready) => Next::Later(ready.into_chain()),
-            Repr::Chain(chain) if Rc::strong_count(&chain) > 1 => Next::Later(chain),
             Repr::Chain(chain) => match Chain::into_settled(chain) {
                 Ok((result, _)) => Next::Settled(result),
                 Err(chain) => Next::Later(chain),
@@ -341,8 +340,6 @@ impl<T: 'static> Deferred<T> {
     #[inline(always)]
     fn split(self) -> Split<T> {
         match self.into_repr() {
-            // Shared with its resolver: pending, the most common case of all.
-            Repr::Chain(chain) if Rc::strong_count(&chain) > 1 => Split::Chain(chain),
             Repr::Chain(chain) => match Chain::into_settled(chain) {
                 // A settled chain that only this handle holds: its result comes back
                 // inline, and so do the handlers added after it.
