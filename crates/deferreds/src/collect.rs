@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use crate::chain::Chain;
-use crate::report;
 use crate::{Deferred, Failure, Resolver};
 
 /// What a join has seen so far; its `decide` function reads and updates it.
@@ -105,8 +104,8 @@ where
         decide,
     });
     for (index, input) in inputs.into_iter().enumerate() {
-        let input = match input.try_take_ready() {
-            Ok((result, created_at)) => {
+        let input = match input.into_ready_or_chain() {
+            Ok(result) => {
                 // Already fired: no handler needed, the result is delivered now.
                 if let Some(join) = state.borrow_mut().as_mut() {
                     join.progress.inputs.push(Weak::new());
@@ -115,12 +114,10 @@ where
                 // away here, so it is reported as the input's chain would report it.
                 let kept = result.as_ref().err().filter(|_| !consume_errors).cloned();
                 deliver(&state, index, result);
-                if let Some(failure) = kept {
-                    report::unhandled(failure, created_at);
-                }
+                drop(kept.map(|failure| Deferred::<T>::ready(Err(failure))));
                 continue;
             }
-            Err(input) => input,
+            Err(chain) => Deferred::from_chain(chain),
         };
         if let Some(join) = state.borrow_mut().as_mut() {
             let chain = input.chain().map_or_else(Weak::new, Rc::downgrade);

@@ -1,6 +1,5 @@
 //! `Deferred<T>`: the consumer's typed handle to a chain.
 
-use std::cell::Cell;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
@@ -52,11 +51,21 @@ pub struct Deferred<T> {
 }
 
 /// Where a Deferred's state lives.
+///
+/// The ready forms hold the result right here: handlers added to them run at once,
+/// typed and without a chain. `succeed`, `fail`, `maybe_deferred` and handlers over them
+/// stay in these forms, which cost no allocation.
+///
+/// Each variant holds one word (for a word-sized `T`), so the handle is two words, which
+/// calls pass and return in registers. A bigger handle would travel through memory at
+/// every `add_*`, and a chain of `add_*` calls would copy it back and forth; that costs
+/// more than the handlers themselves. So a ready Deferred keeps no creation site and no
+/// pause count: pausing one moves its result into a chain (see `pause`).
 enum Repr<T> {
-    /// Fired, with nothing queued: the result is held right here, and handlers added now
-    /// run at once, typed and without a chain. `succeed`, `fail`, `maybe_deferred` and
-    /// handlers over them stay in this form, which costs no allocation.
-    Ready(Ready<T>),
+    /// Fired with this value, nothing queued, not paused.
+    Value(T),
+    /// Failed with this, nothing queued, not paused.
+    Failed(Failure),
     /// A shared chain: pending, or anything a ready Deferred cannot do alone (queueing
     /// behind a pause, waiting for another Deferred, being fed by `chain_deferred`).
     Chain(Rc<Chain>),
@@ -64,25 +73,10 @@ enum Repr<T> {
     Gone,
 }
 
-struct Ready<T> {
-    result: Result<T, Failure>,
-    created_at: &'static Location<'static>,
-    /// `pause()` calls not yet matched; a paused ready Deferred queues on a chain.
-    paused: Cell<u32>,
-}
-
-impl<T: 'static> Ready<T> {
-    /// A chain holding this result, for what a ready Deferred cannot do alone.
-    fn into_chain(self) -> Rc<Chain> {
-        let outcome: Outcome = self.result.map(|value| Box::new(Some(value)) as _);
-        Chain::settled(self.created_at, outcome, self.paused.get())
-    }
-}
-
 /// Where a handler added now goes.
 enum Split<T> {
-    /// Runs at once on this result (and the Deferred's creation site).
-    Ready(Result<T, Failure>, &'static Location<'static>),
+    /// Runs at once on this result.
+    Ready(Result<T, Failure>),
     /// Is queued on this chain.
     Chain(Rc<Chain>),
 }
@@ -145,8 +139,12 @@ impl<T: 'static> Deferred<T> {
         Deferred { repr: Repr::Chain(chain) }
     }
 
-    fn ready(result: Result<T, Failure>, created_at: &'static Location<'static>) -> Deferred<T> {
-        Deferred { repr: Repr::Ready(Ready { result, created_at, paused: Cell::new(0) }) }
+    #[inline]
+    pub(crate) fn ready(result: Result<T, Failure>) -> Deferred<T> {
+        match result {
+            Ok(value) => Deferred { repr: Repr::Value(value) },
+            Err(failure) => Deferred { repr: Repr::Failed(failure) },
+        }
     }
 
     fn take_repr(&mut self) -> Repr<T> {
@@ -162,21 +160,13 @@ impl<T: 'static> Deferred<T> {
         repr
     }
 
-    /// The chain under this Deferred, made for it if its result was held inline.
-    pub(crate) fn into_chain(self) -> Rc<Chain> {
-        match self.into_repr() {
-            Repr::Chain(chain) => chain,
-            Repr::Ready(ready) => ready.into_chain(),
-            Repr::Gone => unreachable!("a Deferred is only taken apart by consuming it"),
-        }
-    }
-
-    /// The result, if this Deferred holds it inline and unpaused; otherwise its chain.
+    /// The result, if this Deferred holds it inline or is the only handle to a settled
+    /// chain; otherwise its chain.
     #[inline]
     pub(crate) fn settle_or_chain(self) -> Next<T> {
         match self.into_repr() {
-            Repr::Ready(ready) if ready.paused.get() == 0 => Next::Settled(ready.result),
-            Repr::Ready(ready) => Next::Later(ready.into_chain()),
+            Repr::Value(value) => Next::Settled(Ok(value)),
+            Repr::Failed(failure) => Next::Settled(Err(failure)),
             Repr::Chain(chain) => match Chain::into_settled(chain) {
                 Ok((result, _)) => Next::Settled(result),
                 Err(chain) => Next::Later(chain),
@@ -185,14 +175,30 @@ impl<T: 'static> Deferred<T> {
         }
     }
 
-    /// The result and creation site, if held inline and unpaused; otherwise the Deferred.
-    pub(crate) fn try_take_ready(
-        self,
-    ) -> Result<(Result<T, Failure>, &'static Location<'static>), Deferred<T>> {
+    /// The result, if held inline; otherwise the chain.
+    #[inline]
+    pub(crate) fn into_ready_or_chain(self) -> Result<Result<T, Failure>, Rc<Chain>> {
         match self.into_repr() {
-            Repr::Ready(ready) if ready.paused.get() == 0 => Ok((ready.result, ready.created_at)),
-            repr => Err(Deferred { repr }),
+            Repr::Value(value) => Ok(Ok(value)),
+            Repr::Failed(failure) => Ok(Err(failure)),
+            Repr::Chain(chain) => Err(chain),
+            Repr::Gone => unreachable!("a Deferred is only taken apart by consuming it"),
         }
+    }
+
+    /// The chain under this Deferred, made at `at` to hold its result if it was held
+    /// inline, for what a ready Deferred cannot do alone.
+    fn make_chain(&mut self, at: &'static Location<'static>) -> Option<&Rc<Chain>> {
+        let outcome: Outcome = match self.take_repr() {
+            Repr::Value(value) => Ok(Box::new(Some(value))),
+            Repr::Failed(failure) => Err(failure),
+            repr => {
+                self.repr = repr;
+                return self.chain();
+            }
+        };
+        self.repr = Repr::Chain(Chain::settled(at, outcome, 0));
+        self.chain()
     }
 
     /// The chain under this Deferred, if it has one.
@@ -230,12 +236,10 @@ impl<T: 'static> Deferred<T> {
     {
         let at = Location::caller();
         match self.split() {
-            Split::Ready(input, created_at) => {
-                run_inline(input, created_at, at, |result| match result {
-                    Ok(value) => Handled::Callback(callback(value)),
-                    Err(failure) => Handled::Errback(errback(failure)),
-                })
-            }
+            Split::Ready(input) => run_inline(input, at, |result| match result {
+                Ok(value) => Handled::Callback(callback(value)),
+                Err(failure) => Handled::Errback(errback(failure)),
+            }),
             Split::Chain(chain) => {
                 chain.then(at, On::Both, move |outcome: &mut Outcome| match outcome {
                     Ok(_) => call_on(outcome, callback),
@@ -261,12 +265,10 @@ impl<T: 'static> Deferred<T> {
     {
         let at = Location::caller();
         match self.split() {
-            Split::Ready(input, created_at) => {
-                run_inline(input, created_at, at, |result| match result {
-                    Ok(value) => Handled::<R, R>::Callback(callback(value)),
-                    Err(failure) => Handled::Passed(Err(failure)),
-                })
-            }
+            Split::Ready(input) => run_inline(input, at, |result| match result {
+                Ok(value) => Handled::<R, R>::Callback(callback(value)),
+                Err(failure) => Handled::Passed(Err(failure)),
+            }),
             Split::Chain(chain) => {
                 chain.then(at, On::Success, move |outcome: &mut Outcome| call_on(outcome, callback))
             }
@@ -296,12 +298,10 @@ impl<T: 'static> Deferred<T> {
     {
         let at = Location::caller();
         match self.split() {
-            Split::Ready(input, created_at) => {
-                run_inline(input, created_at, at, |result| match result {
-                    Ok(value) => Handled::<R, R>::Passed(Ok(value)),
-                    Err(failure) => Handled::Errback(errback(failure)),
-                })
-            }
+            Split::Ready(input) => run_inline(input, at, |result| match result {
+                Ok(value) => Handled::<R, R>::Passed(Ok(value)),
+                Err(failure) => Handled::Errback(errback(failure)),
+            }),
             Split::Chain(chain) => chain
                 .then(at, On::Failure, move |outcome: &mut Outcome| errback_on(outcome, errback)),
         }
@@ -323,9 +323,9 @@ impl<T: 'static> Deferred<T> {
     {
         let at = Location::caller();
         match self.split() {
-            Split::Ready(input, created_at) => run_inline(input, created_at, at, |result| {
-                Handled::<R, R>::Callback(handler(result))
-            }),
+            Split::Ready(input) => {
+                run_inline(input, at, |result| Handled::<R, R>::Callback(handler(result)))
+            }
             Split::Chain(chain) => {
                 chain.then(at, On::Both, move |outcome: &mut Outcome| match outcome {
                     Ok(_) => call_on(outcome, |value| handler(Ok(value))),
@@ -335,21 +335,18 @@ impl<T: 'static> Deferred<T> {
         }
     }
 
-    /// The inline result, if held unpaused (handlers then run at once); otherwise the
-    /// chain, made for this Deferred if need be.
+    /// The inline result (handlers then run at once), or the chain.
     #[inline(always)]
     fn split(self) -> Split<T> {
         match self.into_repr() {
             Repr::Chain(chain) => match Chain::into_settled(chain) {
                 // A settled chain that only this handle holds: its result comes back
                 // inline, and so do the handlers added after it.
-                Ok((result, created_at)) => Split::Ready(result, created_at),
+                Ok((result, _)) => Split::Ready(result),
                 Err(chain) => Split::Chain(chain),
             },
-            Repr::Ready(ready) if ready.paused.get() == 0 => {
-                Split::Ready(ready.result, ready.created_at)
-            }
-            Repr::Ready(ready) => Split::Chain(ready.into_chain()),
+            Repr::Value(value) => Split::Ready(Ok(value)),
+            Repr::Failed(failure) => Split::Ready(Err(failure)),
             Repr::Gone => unreachable!("a Deferred is only taken apart by consuming it"),
         }
     }
@@ -374,14 +371,14 @@ impl<T: 'static> Deferred<T> {
     /// ```
     pub fn chain_deferred(self, resolver: Resolver<T>) {
         let target = resolver.into_chain();
-        match self.try_take_ready() {
-            Ok((result, _)) if !target.has_fired() => {
+        match self.into_ready_or_chain() {
+            Ok(result) if !target.has_fired() => {
                 target.fire(result.map(|value| Box::new(Some(value)) as _));
             }
             // Fired already (cancelled): this Deferred keeps its result, reported as
             // unhandled if it is a failure.
-            Ok((result, created_at)) => drop(Deferred::ready(result, created_at)),
-            Err(deferred) => deferred.into_chain().feed(target),
+            Ok(result) => drop(Deferred::ready(result)),
+            Err(chain) => chain.feed(target),
         }
     }
 
@@ -390,21 +387,21 @@ impl<T: 'static> Deferred<T> {
     /// Only this handle can unpause the chain: a paused Deferred given away (returned
     /// from a handler, chained or awaited) stays paused, and whatever waits on it waits
     /// for good. Unpause before handing it on.
-    pub fn pause(&self) {
-        match &self.repr {
-            Repr::Ready(ready) => ready.paused.set(ready.paused.get() + 1),
-            Repr::Chain(chain) => chain.pause(),
-            Repr::Gone => {}
+    ///
+    /// Pausing a Deferred that holds its result moves the result into a chain created
+    /// here, where the handlers added meanwhile queue.
+    #[track_caller]
+    pub fn pause(&mut self) {
+        if let Some(chain) = self.make_chain(Location::caller()) {
+            chain.pause();
         }
     }
 
     /// Undoes one [`pause`](Deferred::pause); the last one lets waiting handlers run.
     /// Unpausing a Deferred that is not paused does nothing.
-    pub fn unpause(&self) {
-        match &self.repr {
-            Repr::Ready(ready) => ready.paused.set(ready.paused.get().saturating_sub(1)),
-            Repr::Chain(chain) => chain.unpause(),
-            Repr::Gone => {}
+    pub fn unpause(&mut self) {
+        if let Repr::Chain(chain) = &self.repr {
+            chain.unpause();
         }
     }
 
@@ -425,7 +422,7 @@ impl<T: 'static> Deferred<T> {
     /// available yet because it is paused or waiting for another Deferred.
     pub fn called(&self) -> bool {
         match &self.repr {
-            Repr::Ready(_) => true,
+            Repr::Value(_) | Repr::Failed(_) => true,
             Repr::Chain(chain) => chain.has_fired(),
             Repr::Gone => false,
         }
@@ -433,7 +430,7 @@ impl<T: 'static> Deferred<T> {
 
     pub(crate) fn has_result(&self) -> bool {
         match &self.repr {
-            Repr::Ready(ready) => ready.paused.get() == 0,
+            Repr::Value(_) | Repr::Failed(_) => true,
             Repr::Chain(chain) => chain.has_result(),
             Repr::Gone => false,
         }
@@ -525,18 +522,8 @@ impl<T> fmt::Debug for Deferred<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Chain(chain) => fmt::Debug::fmt(chain, f),
-            Repr::Ready(ready) => {
-                let status = match (&ready.result, ready.paused.get()) {
-                    (_, 1..) => "paused",
-                    (Ok(_), 0) => "succeeded",
-                    (Err(_), 0) => "failed",
-                };
-                f.debug_struct("Deferred")
-                    .field("status", &status)
-                    .field("created_at", &format_args!("{}", ready.created_at))
-                    .field("stages", &0)
-                    .finish()
-            }
+            Repr::Value(_) => f.debug_struct("Deferred").field("status", &"succeeded").finish(),
+            Repr::Failed(_) => f.debug_struct("Deferred").field("status", &"failed").finish(),
             Repr::Gone => f.write_str("Deferred { handed on }"),
         }
     }
@@ -552,8 +539,8 @@ impl<T> Drop for Deferred<T> {
                 }
             }
             // Only an inline failure needs the slow path.
-            Repr::Ready(Ready { result: Err(_), .. }) => self.report_unhandled(),
-            Repr::Ready(_) | Repr::Gone => {}
+            Repr::Failed(_) => self.report_unhandled(),
+            Repr::Value(_) | Repr::Gone => {}
         }
     }
 }
@@ -561,10 +548,9 @@ impl<T> Drop for Deferred<T> {
 impl<T> Deferred<T> {
     #[cold]
     fn report_unhandled(&mut self) {
-        if let Repr::Ready(Ready { result: Err(failure), created_at, .. }) =
-            std::mem::replace(&mut self.repr, Repr::Gone)
-        {
-            report::unhandled(failure, created_at);
+        if let Repr::Failed(failure) = std::mem::replace(&mut self.repr, Repr::Gone) {
+            let made_at = failure.last_seen_at();
+            report::unhandled(failure, made_at);
         }
     }
 }
@@ -573,7 +559,6 @@ impl<T> Deferred<T> {
 /// handler stage, with the same panic and trail rules.
 fn run_inline<T, R, S, H>(
     input: Result<T, Failure>,
-    created_at: &'static Location<'static>,
     at: &'static Location<'static>,
     handler: H,
 ) -> Deferred<R::Value>
@@ -594,16 +579,15 @@ where
             if let Err(failure) = &mut result {
                 failure.trace_handler(input_error, at);
             }
-            Deferred::ready(result, created_at)
+            Deferred::ready(result)
         }
-        Next::Settled(result) => {
-            let result = result.map_err(|mut failure| {
-                failure.push_trace(Trace::Entered(created_at));
-                failure
-            });
-            Deferred::ready(result, created_at)
-        }
-        Next::Later(inner) => Deferred::from_chain(Chain::waiting_for(created_at, inner)),
+        // The Deferred this call returns is made here, so that is where the failure of
+        // the returned one enters.
+        Next::Settled(result) => Deferred::ready(result.map_err(|mut failure| {
+            failure.push_trace(Trace::Entered(at));
+            failure
+        })),
+        Next::Later(inner) => Deferred::from_chain(Chain::waiting_for(at, inner)),
     }
 }
 
@@ -622,7 +606,7 @@ where
 /// ```
 #[track_caller]
 pub fn succeed<T: 'static>(value: T) -> Deferred<T> {
-    Deferred::ready(Ok(value), Location::caller())
+    Deferred::ready(Ok(value))
 }
 
 /// A Deferred that has already failed with `failure`.
@@ -638,7 +622,7 @@ pub fn fail<T: 'static>(failure: impl Into<Failure>) -> Deferred<T> {
     let created_at = Location::caller();
     let mut failure = failure.into();
     failure.push_trace(Trace::Entered(created_at));
-    Deferred::ready(Err(failure), created_at)
+    Deferred::ready(Err(failure))
 }
 
 /// Calls `f` and returns its outcome as a Deferred, whatever it was.
@@ -670,8 +654,11 @@ where
     let next = catch_unwind(AssertUnwindSafe(|| f().into_next()))
         .unwrap_or_else(|payload| Next::Value(Err(Failure::from_panic_at(payload, at))));
     match next {
-        Next::Value(result) => Deferred::ready(result, at),
-        Next::Settled(result) => Deferred::ready(result, at),
+        // Like `fail`: the failure enters a Deferred made here.
+        Next::Value(result) | Next::Settled(result) => Deferred::ready(result.map_err(|mut f| {
+            f.push_trace(Trace::Entered(at));
+            f
+        })),
         Next::Later(chain) => Deferred::from_chain(chain),
     }
 }

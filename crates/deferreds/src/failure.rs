@@ -210,6 +210,12 @@ impl Failure {
         std::ptr::from_ref(self.error()).cast()
     }
 
+    /// Where the failure was last seen: its newest trail step, or where it was created.
+    /// For a failure held by a ready Deferred, that is where the Deferred was made.
+    pub(crate) fn last_seen_at(&self) -> &'static Location<'static> {
+        self.inner.trail.last().map_or(self.inner.created_at, Trace::location)
+    }
+
     /// Records what the handler added at `at` did, given that it returned this failure:
     /// passed on the one it got (whose `error_addr` is `input`), or raised a new one.
     pub(crate) fn trace_handler(

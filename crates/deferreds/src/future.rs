@@ -47,9 +47,9 @@ impl<T: 'static> IntoFuture for Deferred<T> {
 
     #[inline]
     fn into_future(self) -> DeferredFuture<T> {
-        let state = match self.try_take_ready() {
-            Ok((result, _)) => FutureState::Ready(Some(result)),
-            Err(deferred) => FutureState::Waiting(Held(Some(deferred.into_chain()))),
+        let state = match self.into_ready_or_chain() {
+            Ok(result) => FutureState::Ready(Some(result)),
+            Err(chain) => FutureState::Waiting(Held(Some(chain))),
         };
         DeferredFuture { state }
     }

@@ -668,7 +668,7 @@ fn repr_with_chaining() {
 #[test]
 fn debug_shows_failed_and_paused() {
     // Our own: the other statuses the Debug output can show.
-    let (d, resolver) = Deferred::<()>::new();
+    let (mut d, resolver) = Deferred::<()>::new();
     let created = line!() - 1;
     d.pause();
     assert_debug(&format!("{d:?}"), "pending", created, 0);

@@ -293,9 +293,9 @@ fn immediate_failure() {
 fn paused_failure() {
     let errors = Log::new();
     let failed = errors.clone();
-    let d = fail::<()>(GenericError("fail"));
+    let mut d = fail::<()>(GenericError("fail"));
     d.pause();
-    let d = d.add_errback(move |f: Failure| {
+    let mut d = d.add_errback(move |f: Failure| {
         failed.push(f);
         Ok(())
     });
@@ -350,10 +350,10 @@ fn callback_errors() {
 #[test]
 fn unpause_before_callback() {
     let calls = Log::new();
-    let (d, resolver) = Deferred::<i32>::new();
+    let (mut d, resolver) = Deferred::<i32>::new();
     d.pause();
     let seen = calls.clone();
-    let d = d.add_callback(move |v| {
+    let mut d = d.add_callback(move |v| {
         seen.push(v);
         Ok(v)
     });
@@ -457,7 +457,7 @@ fn errback_returns_deferred() {
 // chain then waits forever; see the helper's report on giving away a paused Deferred.)
 #[test]
 fn chained_paused_deferred_with_result() {
-    let (paused, paused_resolver) = Deferred::<&str>::new();
+    let (mut paused, paused_resolver) = Deferred::<&str>::new();
     paused_resolver.callback("expected");
     paused.pause();
     let (chained, resolver) = Deferred::<()>::new();
@@ -485,7 +485,7 @@ fn paused_deferred_chained() {
     let (second, r2) = Deferred::<()>::new();
     let (inner, outer) = (Log::new(), Log::new());
     let seen_inner = inner.clone();
-    let first = first.add_callback(move |()| {
+    let mut first = first.add_callback(move |()| {
         second.add_callback(move |v| {
             seen_inner.push(v);
             Ok(v)
@@ -497,7 +497,7 @@ fn paused_deferred_chained() {
     assert_eq!(inner.entries(), [()], "the paused outer chain does not hold up the inner one");
 
     let seen_outer = outer.clone();
-    let first = first.add_callback(move |v| {
+    let mut first = first.add_callback(move |v| {
         seen_outer.push(v);
         Ok(())
     });
