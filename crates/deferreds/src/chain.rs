@@ -182,46 +182,32 @@ impl Chain {
         let Some(unshared) = Rc::get_mut(&mut chain) else { return };
         let created_at = unshared.created_at;
         let state = unshared.state.get_mut();
-        let result = state.result.take();
-        let waiting_on = state.waiting_on.take();
-        let canceller = state.canceller.take();
-        let waker = state.waker.take();
-        // Handlers never run go with their buffer (rare); an emptied buffer stays with
-        // the chain, ready for its next stages, unless it grew too large.
-        let unrun = (!state.stages.is_empty() || !recycle::worth_keeping(&state.stages))
-            .then(|| std::mem::take(&mut state.stages));
         state.fired = false;
         state.paused = 0;
         state.running = false;
         state.fed = false;
-        // What is dropped now may run any code, and release other chains: nothing here is
-        // borrowed, and nothing else can reach this chain.
-        let spare = match result {
-            Some(Err(failure)) => {
-                report::unhandled(failure, created_at);
-                None
-            }
+        // What is dropped from here on may run any code, and release other chains:
+        // nothing here is borrowed, and nothing else can reach this chain.
+        match state.result.take() {
             Some(Ok(mut value)) => {
                 value.clear();
-                Some(value)
+                if std::mem::size_of_val(&*value) <= SPARE_LIMIT {
+                    state.spare = Some(value);
+                }
             }
-            None => None,
-        };
-        drop(waiting_on);
-        drop(unrun);
-        drop(canceller);
-        drop(waker);
-        chain.keep_spare(spare);
-        recycle::keep_chain(chain);
-    }
-
-    /// Keeps an emptied value box for the next value, if it is small.
-    fn keep_spare(self: &mut Rc<Self>, spare: Option<Value>) {
-        if let (Some(value), Some(chain)) = (spare, Rc::get_mut(self)) {
-            if std::mem::size_of_val(&*value) <= SPARE_LIMIT {
-                chain.state.get_mut().spare = Some(value);
-            }
+            Some(Err(failure)) => report::unhandled(failure, created_at),
+            None => {}
         }
+        // Most chains end with nothing else to drop.
+        if state.waiting_on.is_some()
+            || state.canceller.is_some()
+            || state.waker.is_some()
+            || !state.stages.is_empty()
+            || !recycle::worth_keeping(&state.stages)
+        {
+            state.drop_leftovers();
+        }
+        recycle::keep_chain(chain);
     }
 
     /// Fires the chain with a value, in the spare box if it fits.
@@ -356,20 +342,21 @@ impl Chain {
         }
     }
 
-    /// Gives the chain its result without running anything. Returns false, leaving the
-    /// chain alone, if it had already fired.
+    /// Gives the chain its result without running anything. Returns whether anything
+    /// waits for it: stages to run, or a task to wake. Returns false, leaving the chain
+    /// alone, if it had already fired.
     fn settle(&self, outcome: Outcome) -> bool {
-        let canceller = {
+        let (canceller, awaited) = {
             let mut state = self.state.borrow_mut();
             if state.fired {
                 return false;
             }
             state.fired = true;
             state.result = Some(self.entering(outcome));
-            state.canceller.take()
+            (state.canceller.take(), !state.stages.is_empty() || state.waker.is_some())
         };
         drop(canceller);
-        true
+        awaited
     }
 
     pub(crate) fn has_fired(&self) -> bool {
@@ -485,6 +472,16 @@ impl Chain {
 }
 
 impl State {
+    /// Drops what a retiring chain still holds besides its result. Handlers never run go
+    /// with their buffer (rare); an emptied buffer stays with the chain, ready for its
+    /// next stages, unless it grew too large.
+    #[cold]
+    fn drop_leftovers(&mut self) {
+        let unrun = (!self.stages.is_empty() || !recycle::worth_keeping(&self.stages))
+            .then(|| std::mem::take(&mut self.stages));
+        drop((self.waiting_on.take(), unrun, self.canceller.take(), self.waker.take()));
+    }
+
     /// Takes the value out of a result, keeping its emptied box as the spare.
     fn unbox<T: 'static>(&mut self, outcome: Outcome) -> Result<T, Failure> {
         outcome.map(|mut value| {
