@@ -319,3 +319,36 @@ fn nested_report_captures_collect_into_the_innermost() {
     assert_eq!(reports[0].failure().to_string(), "outer");
     assert!(!reports[0].is_unhandled());
 }
+
+// Source: none in Twisted: a fired Deferred holds its result without a chain, and a
+// failure it drops names the call that made it.
+#[test]
+fn failure_of_a_fired_deferred_names_the_call_that_made_it() {
+    let capture = ReportCapture::start();
+    let (d, made_at) = (fail::<i32>(DivisionByZero), line!());
+    drop(d);
+    let reports = capture.take();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let at = reports[0].deferred_location().expect("an unhandled report");
+    assert_eq!((at.file(), at.line()), (file!(), made_at));
+
+    let (d, handler_line) = (deferreds::succeed(1).add_callback(|x: i32| int_div(x, 0)), line!());
+    drop(d);
+    let reports = capture.take();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let at = reports[0].deferred_location().expect("an unhandled report");
+    assert_eq!((at.file(), at.line()), (file!(), handler_line));
+
+    // Pausing moves the result into a chain created where it was paused; its handlers
+    // wait for the unpause.
+    let (mut d, paused_line) = (deferreds::succeed(2), line!());
+    d.pause();
+    let mut d = d.add_callback(|x: i32| int_div(x, 0));
+    deferreds::testing::assert_no_result(&d);
+    d.unpause();
+    drop(d);
+    let reports = capture.take();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let at = reports[0].deferred_location().expect("an unhandled report");
+    assert_eq!((at.file(), at.line()), (file!(), paused_line + 1));
+}
