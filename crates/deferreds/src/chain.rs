@@ -342,21 +342,26 @@ impl Chain {
         }
     }
 
-    /// Gives the chain its result without running anything. Returns whether anything
-    /// waits for it: stages to run, or a task to wake. Returns false, leaving the chain
-    /// alone, if it had already fired.
+    /// Gives the chain its result, and wakes the task awaiting it if no stage comes
+    /// first. Returns whether stages wait to run on the result. Returns false, leaving
+    /// the chain alone, if it had already fired.
     fn settle(&self, outcome: Outcome) -> bool {
-        let (canceller, awaited) = {
+        let (canceller, staged, waker) = {
             let mut state = self.state.borrow_mut();
             if state.fired {
                 return false;
             }
             state.fired = true;
             state.result = Some(self.entering(outcome));
-            (state.canceller.take(), !state.stages.is_empty() || state.waker.is_some())
+            let staged = !state.stages.is_empty();
+            let waker = if staged || state.paused > 0 { None } else { state.waker.take() };
+            (state.canceller.take(), staged, waker)
         };
         drop(canceller);
-        awaited
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        staged
     }
 
     pub(crate) fn has_fired(&self) -> bool {
