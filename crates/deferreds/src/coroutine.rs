@@ -37,6 +37,9 @@ thread_local! {
     static FORWARDER: RefCell<Option<WakeForwarder>> = const { RefCell::new(None) };
     /// The awaited-Deferreds log of the task being polled on this thread, if any.
     static POLLING: RefCell<Option<Rc<Awaited>>> = const { RefCell::new(None) };
+    /// Whether `POLLING` holds a log: a plain flag, which needs no destructor and so
+    /// costs one load to read, for every await outside a task to check.
+    static IN_TASK: Cell<bool> = const { Cell::new(false) };
     static THREAD: ThreadId = thread::current().id();
 }
 
@@ -128,6 +131,9 @@ where
 
 /// Records that the task being polled, if any, waits on `chain`.
 pub(crate) fn note_awaiting(chain: &Rc<Chain>) {
+    if !IN_TASK.get() {
+        return;
+    }
     POLLING.with_borrow(|polling| {
         if let Some(awaited) = polling {
             awaited.chains.borrow_mut().push(Rc::downgrade(chain));
@@ -182,8 +188,10 @@ where
                 let mut slot = self.future.borrow_mut();
                 let Some(future) = slot.as_mut() else { break };
                 let outer = POLLING.with_borrow_mut(|p| p.replace(Rc::clone(&self.awaited)));
+                let outer_in_task = IN_TASK.replace(true);
                 let mut cx = Context::from_waker(&self.waker);
                 let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+                IN_TASK.set(outer_in_task);
                 POLLING.with_borrow_mut(|p| *p = outer);
                 polled
             };
