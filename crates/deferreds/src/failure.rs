@@ -8,10 +8,7 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use crate::errors::PanicError;
-
-/// How many trail steps a failure keeps. A failure can pass a million handlers; a report
-/// that long helps nobody, and the memory would grow with the chain.
-const TRAIL_LIMIT: usize = 64;
+use crate::trail::{TRAIL_LIMIT, Trail};
 
 /// An error travelling down a Deferred's chain, with the trail it left.
 ///
@@ -47,10 +44,7 @@ pub struct Failure {
 struct Inner {
     error: Arc<dyn Error + Send + Sync>,
     created_at: &'static Location<'static>,
-    /// At most `TRAIL_LIMIT` steps: the oldest half and the newest half are kept.
-    trail: Vec<Trace>,
-    /// Steps dropped from the middle of the trail to keep it within `TRAIL_LIMIT`.
-    omitted: usize,
+    trail: Trail,
     backtrace: Option<Arc<Backtrace>>,
 }
 
@@ -145,7 +139,12 @@ impl Failure {
         let backtrace =
             (backtrace.status() == BacktraceStatus::Captured).then(|| Arc::new(backtrace));
         Failure {
-            inner: Arc::new(Inner { error, created_at, trail: Vec::new(), omitted: 0, backtrace }),
+            inner: Arc::new(Inner {
+                error,
+                created_at,
+                trail: Trail::new(Trace::Entered(created_at)),
+                backtrace,
+            }),
         }
     }
 
@@ -186,12 +185,12 @@ impl Failure {
     /// A long trail keeps its oldest and newest steps; [`omitted_steps`](Failure::omitted_steps)
     /// counts those left out between them.
     pub fn trail(&self) -> &[Trace] {
-        &self.inner.trail
+        self.inner.trail.steps()
     }
 
     /// How many steps were left out of the middle of a long [`trail`](Failure::trail).
     pub fn omitted_steps(&self) -> usize {
-        self.inner.omitted
+        self.inner.trail.omitted()
     }
 
     /// The backtrace taken at creation, if the environment asked for one.
@@ -213,7 +212,7 @@ impl Failure {
     /// Where the failure was last seen: its newest trail step, or where it was created.
     /// For a failure held by a ready Deferred, that is where the Deferred was made.
     pub(crate) fn last_seen_at(&self) -> &'static Location<'static> {
-        self.inner.trail.last().map_or(self.inner.created_at, Trace::location)
+        self.trail().last().map_or(self.inner.created_at, Trace::location)
     }
 
     /// Records what the handler added at `at` did, given that it returned this failure:
@@ -232,16 +231,7 @@ impl Failure {
     }
 
     pub(crate) fn push_trace(&mut self, trace: Trace) {
-        let inner = Arc::make_mut(&mut self.inner);
-        if inner.trail.len() == TRAIL_LIMIT {
-            inner.trail.remove(TRAIL_LIMIT / 2);
-            inner.omitted += 1;
-        }
-        if inner.trail.capacity() == 0 {
-            // A failure that travels at all usually passes several handlers.
-            inner.trail.reserve_exact(16);
-        }
-        inner.trail.push(trace);
+        Arc::make_mut(&mut self.inner).trail.push(trace);
     }
 
     /// The report printed for an unhandled failure: message, origin, trail and causes.
@@ -285,7 +275,7 @@ impl fmt::Debug for Failure {
         f.debug_struct("Failure")
             .field("error", &self.inner.error)
             .field("created_at", &format_args!("{}", self.inner.created_at))
-            .field("trail", &self.inner.trail)
+            .field("trail", &self.trail())
             .finish()
     }
 }

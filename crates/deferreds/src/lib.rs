@@ -83,6 +83,7 @@ mod semaphore;
 pub mod task;
 pub mod testing;
 mod time;
+mod trail;
 mod waiters;
 
 pub use cache::{CacheStats, DeferredCache};
