@@ -254,18 +254,13 @@ impl Chain {
         Ok((result, created_at))
     }
 
-    /// A chain that has fired with `outcome` (whose trail is already complete), paused
-    /// `paused` times: a Deferred's inline result moved into a chain.
-    pub(crate) fn settled(
-        created_at: &'static Location<'static>,
-        outcome: Outcome,
-        paused: u32,
-    ) -> Rc<Chain> {
+    /// A chain that has fired with `outcome` (whose trail is already complete): a
+    /// Deferred's inline result moved into a chain.
+    pub(crate) fn settled(created_at: &'static Location<'static>, outcome: Outcome) -> Rc<Chain> {
         let chain = Chain::new(created_at, None);
         {
             let mut state = chain.state.borrow_mut();
             state.fired = true;
-            state.paused = paused;
             state.result = Some(outcome);
         }
         chain

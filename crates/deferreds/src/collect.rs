@@ -111,7 +111,7 @@ where
                     join.progress.inputs.push(Weak::new());
                 }
                 // Without consume_errors a failure also stays with its input, which goes
-                // away here, so it is reported as the input's chain would report it.
+                // away here, so it is reported as the input would report it.
                 let kept = result.as_ref().err().filter(|_| !consume_errors).cloned();
                 deliver(&state, index, result);
                 drop(kept.map(|failure| Deferred::<T>::ready(Err(failure))));

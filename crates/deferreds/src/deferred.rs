@@ -197,7 +197,7 @@ impl<T: 'static> Deferred<T> {
                 return self.chain();
             }
         };
-        self.repr = Repr::Chain(Chain::settled(at, outcome, 0));
+        self.repr = Repr::Chain(Chain::settled(at, outcome));
         self.chain()
     }
 
@@ -604,7 +604,6 @@ where
 /// let d = fast_multiply(5, 0, |_, _| unreachable!("no round trip for zero"));
 /// assert_eq!(deferreds::testing::success_result_of(d), 0);
 /// ```
-#[track_caller]
 pub fn succeed<T: 'static>(value: T) -> Deferred<T> {
     Deferred::ready(Ok(value))
 }
