@@ -37,7 +37,10 @@ use crate::trail::{TRAIL_LIMIT, Trail};
 /// ```
 #[derive(Clone)]
 pub struct Failure {
-    inner: Arc<Inner>,
+    /// Boxed, not shared: every handler a failure passes adds a trail step, and a step
+    /// written through an `Arc` would first have to prove, with an atomic operation,
+    /// that no clone shares it. Clones share the error and copy the trail.
+    inner: Box<Inner>,
 }
 
 #[derive(Clone)]
@@ -139,7 +142,7 @@ impl Failure {
         let backtrace =
             (backtrace.status() == BacktraceStatus::Captured).then(|| Arc::new(backtrace));
         Failure {
-            inner: Arc::new(Inner {
+            inner: Box::new(Inner {
                 error,
                 created_at,
                 trail: Trail::new(Trace::Entered(created_at)),
@@ -231,7 +234,7 @@ impl Failure {
     }
 
     pub(crate) fn push_trace(&mut self, trace: Trace) {
-        Arc::make_mut(&mut self.inner).trail.push(trace);
+        self.inner.trail.push(trace);
     }
 
     /// The report printed for an unhandled failure: message, origin, trail and causes.
