@@ -86,9 +86,16 @@ pub(crate) enum On {
     Both,
 }
 
+/// A queued stage. Which results a handler is called with is part of the variant, so that
+/// every field sits in a whole word: the loop moves a stage out of the queue for each one
+/// it runs, and a field sharing the tag's word would make that move piecemeal.
 pub(crate) enum Stage {
-    /// A callback, an errback, or both, added by `add_callbacks` and friends.
-    Handler { call: Handler, at: &'static Location<'static>, on: On },
+    /// A callback, added at this location by `add_callback` and friends.
+    Callback(Handler, &'static Location<'static>),
+    /// An errback.
+    Errback(Handler, &'static Location<'static>),
+    /// One handler for both paths (`add_both`, `add_callbacks`).
+    Both(Handler, &'static Location<'static>),
     /// Hand the result to this outer chain, which is waiting on us.
     Resume(Rc<Chain>),
     /// Fire this chain with our result (`chain_deferred`).
@@ -377,7 +384,12 @@ impl Chain {
         on: On,
         call: impl FnOnce(&mut Outcome) -> Step + 'static,
     ) -> crate::Deferred<U> {
-        self.push(Stage::Handler { call: Box::new(call), at, on });
+        let call: Handler = Box::new(call);
+        self.push(match on {
+            On::Success => Stage::Callback(call, at),
+            On::Failure => Stage::Errback(call, at),
+            On::Both => Stage::Both(call, at),
+        });
         crate::Deferred::from_chain(self)
     }
 
@@ -595,21 +607,22 @@ fn run_until_stop(
             let mut state = chain.state.borrow_mut();
             if state.paused == 0 { state.stages.pop_front() } else { None }
         };
-        let (call, added_at, on) = match next {
-            Some(Stage::Handler { call, at, on }) => (call, at, on),
-            Some(Stage::Resume(outer)) => return Stop::Resume(outer),
-            Some(Stage::Feed(target)) => return Stop::Feed(target),
-            None => return Stop::Drained,
+        let Some(stage) = next else { return Stop::Drained };
+        let (call, added_at) = match (stage, &mut *outcome) {
+            (Stage::Callback(_, added_at), Err(failure)) => {
+                failure.push_trace(Trace::PassedThrough(added_at));
+                continue;
+            }
+            (Stage::Errback(..), Ok(_)) => continue,
+            (Stage::Callback(call, added_at), _)
+            | (Stage::Errback(call, added_at), _)
+            | (Stage::Both(call, added_at), _) => (call, added_at),
+            (Stage::Resume(outer), _) => return Stop::Resume(outer),
+            (Stage::Feed(target), _) => return Stop::Feed(target),
         };
         *at = added_at;
-        match (on, &mut *outcome) {
-            (On::Success, Err(failure)) => failure.push_trace(Trace::PassedThrough(added_at)),
-            (On::Failure, Ok(_)) => {}
-            _ => {
-                if !run_handler(chain, call, added_at, outcome) {
-                    return Stop::Waiting;
-                }
-            }
+        if !run_handler(chain, call, added_at, outcome) {
+            return Stop::Waiting;
         }
     }
 }
