@@ -233,6 +233,7 @@ impl Failure {
         self.push_trace(trace);
     }
 
+    #[inline]
     pub(crate) fn push_trace(&mut self, trace: Trace) {
         self.inner.trail.push(trace);
     }

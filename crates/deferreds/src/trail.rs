@@ -44,12 +44,22 @@ impl Trail {
         }
     }
 
+    /// Adds a step. Inlined, for the common case of a free slot in place: a failure takes
+    /// a step at every handler it passes.
+    #[inline]
     pub(crate) fn push(&mut self, step: Trace) {
         match self {
             Trail::Inline { steps, len } if *len < INLINE => {
                 steps[*len] = step;
                 *len += 1;
             }
+            _ => self.push_spilled(step),
+        }
+    }
+
+    #[cold]
+    fn push_spilled(&mut self, step: Trace) {
+        match self {
             Trail::Inline { steps, .. } => {
                 let mut spilled = Vec::with_capacity(2 * INLINE);
                 spilled.extend_from_slice(steps);
