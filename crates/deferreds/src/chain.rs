@@ -185,14 +185,20 @@ impl Chain {
     /// Lets go of a handle to the chain. The last one retires the chain as dropping it
     /// would (an unhandled failure is reported; handlers never run and the canceller are
     /// dropped) and keeps its memory for the next chain.
-    pub(crate) fn release(mut chain: Rc<Chain>) {
+    #[inline]
+    pub(crate) fn release(chain: Rc<Chain>) {
+        // Most releases are of a handle whose other half is still held: a resolver that
+        // has fired, most often. Dropping that one only decrements the count.
+        if Rc::strong_count(&chain) == 1 {
+            Chain::retire(chain);
+        }
+    }
+
+    /// `release` of what may be the last handle.
+    fn retire(mut chain: Rc<Chain>) {
         let Some(unshared) = Rc::get_mut(&mut chain) else { return };
         let created_at = unshared.created_at;
         let state = unshared.state.get_mut();
-        state.fired = false;
-        state.paused = 0;
-        state.running = false;
-        state.fed = false;
         // What is dropped from here on may run any code, and release other chains:
         // nothing here is borrowed, and nothing else can reach this chain.
         match state.result.take() {
@@ -205,28 +211,46 @@ impl Chain {
             Some(Err(failure)) => report::unhandled(failure, created_at),
             None => {}
         }
-        // Most chains end with nothing else to drop.
-        if state.waiting_on.is_some()
-            || state.canceller.is_some()
-            || state.waker.is_some()
-            || !state.stages.is_empty()
-            || !recycle::worth_keeping(&state.stages)
-        {
-            state.drop_leftovers();
-        }
+        state.reset();
         recycle::keep_chain(chain);
     }
 
-    /// Fires the chain with a value, in the spare box if it fits.
+    /// Fires the chain with a value, in the spare box if it fits, and runs its handlers;
+    /// does nothing if it had already fired.
+    ///
+    /// `fire` and `settle` in one borrow, for the most common firing of all.
     pub(crate) fn fire_value<T: 'static>(self: &Rc<Self>, value: T) {
-        let spare = self.state.borrow_mut().spare.take();
-        if let Some(mut slot) = spare {
-            if let Some(empty) = (&mut *slot as &mut dyn Any).downcast_mut::<Option<T>>() {
-                *empty = Some(value);
-                return self.fire(Ok(slot));
+        let (canceller, staged, waker) = {
+            let mut state = self.state.borrow_mut();
+            if state.fired {
+                return;
             }
+            state.fired = true;
+            let value: Value = match state.spare.take() {
+                Some(mut slot) => match (&mut *slot as &mut dyn Any).downcast_mut::<Option<T>>() {
+                    Some(empty) => {
+                        *empty = Some(value);
+                        slot
+                    }
+                    None => {
+                        state.spare = Some(slot);
+                        Box::new(Some(value))
+                    }
+                },
+                None => Box::new(Some(value)),
+            };
+            state.result = Some(Ok(value));
+            let staged = !state.stages.is_empty();
+            let waker = if staged || state.paused > 0 { None } else { state.waker.take() };
+            (state.canceller.take(), staged, waker)
+        };
+        drop(canceller);
+        if let Some(waker) = waker {
+            waker.wake();
         }
-        self.fire(Ok(Box::new(Some(value))));
+        if staged {
+            run(self);
+        }
     }
 
     /// The settled result of a chain only the caller holds, and where the chain was
@@ -257,7 +281,8 @@ impl Chain {
         }
         let Some(outcome) = state.result.take() else { return Err(chain) };
         let result = state.unbox(outcome);
-        Chain::release(chain);
+        state.reset();
+        recycle::keep_chain(chain);
         Ok((result, created_at))
     }
 
@@ -484,6 +509,24 @@ impl Chain {
 }
 
 impl State {
+    /// Returns a retiring chain, its result already gone, to its initial state.
+    #[inline]
+    fn reset(&mut self) {
+        self.fired = false;
+        self.paused = 0;
+        self.running = false;
+        self.fed = false;
+        // Most chains end with nothing else to drop.
+        if self.waiting_on.is_some()
+            || self.canceller.is_some()
+            || self.waker.is_some()
+            || !self.stages.is_empty()
+            || !recycle::worth_keeping(&self.stages)
+        {
+            self.drop_leftovers();
+        }
+    }
+
     /// Drops what a retiring chain still holds besides its result. Handlers never run go
     /// with their buffer (rare); an emptied buffer stays with the chain, ready for its
     /// next stages, unless it grew too large.
