@@ -402,7 +402,7 @@ impl Chain {
     }
 
     /// Adds a handler and returns the handle for the chain's next stage.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn then<U: 'static>(
         self: Rc<Self>,
         at: &'static Location<'static>,

@@ -227,6 +227,7 @@ impl<T: 'static> Deferred<T> {
     /// assert_eq!(deferreds::testing::success_result_of(d), 0);
     /// ```
     #[track_caller]
+    #[inline(always)]
     pub fn add_callbacks<F, G, R, S>(self, callback: F, errback: G) -> Deferred<R::Value>
     where
         F: FnOnce(T) -> R + 'static,
@@ -258,6 +259,7 @@ impl<T: 'static> Deferred<T> {
     /// assert_eq!(deferreds::testing::success_result_of(d), "Yay, I got Some value");
     /// ```
     #[track_caller]
+    #[inline(always)]
     pub fn add_callback<F, R>(self, callback: F) -> Deferred<R::Value>
     where
         F: FnOnce(T) -> R + 'static,
@@ -291,6 +293,7 @@ impl<T: 'static> Deferred<T> {
     /// assert_eq!(f.to_string(), "not a cancellation");
     /// ```
     #[track_caller]
+    #[inline(always)]
     pub fn add_errback<F, R>(self, errback: F) -> Deferred<T>
     where
         F: FnOnce(Failure) -> R + 'static,
@@ -316,6 +319,7 @@ impl<T: 'static> Deferred<T> {
     /// assert_eq!(deferreds::testing::success_result_of(d), 42);
     /// ```
     #[track_caller]
+    #[inline(always)]
     pub fn add_both<F, R>(self, handler: F) -> Deferred<R::Value>
     where
         F: FnOnce(Result<T, Failure>) -> R + 'static,
@@ -557,6 +561,9 @@ impl<T> Deferred<T> {
 
 /// Runs a handler on a result held inline; the typed counterpart of the chain loop's
 /// handler stage, with the same panic and trail rules.
+// Kept out of line: the `add_*` methods are inlined for their chain path, and this one
+// would more than double each of them.
+#[inline(never)]
 fn run_inline<T, R, S, H>(
     input: Result<T, Failure>,
     at: &'static Location<'static>,
