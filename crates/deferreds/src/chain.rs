@@ -19,7 +19,6 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
@@ -30,6 +29,7 @@ use crate::failure::{Failure, Trace};
 use crate::outcome::take;
 use crate::recycle;
 use crate::report;
+use crate::stages::Stages;
 
 /// A chain's current value: a box holding `Option<T>` for the chain's current `T`.
 pub(crate) type Value = Box<dyn Slot>;
@@ -100,6 +100,8 @@ pub(crate) enum Stage {
     Resume(Rc<Chain>),
     /// Fire this chain with our result (`chain_deferred`).
     Feed(Rc<Chain>),
+    /// A free place in the queue (see `Stages`).
+    Spent,
 }
 
 pub(crate) struct Chain {
@@ -130,7 +132,7 @@ struct State {
     /// Set when another chain will feed this one (`chain_deferred`); only for `Debug`.
     fed: bool,
     /// Stages not yet run, in order.
-    stages: VecDeque<Stage>,
+    stages: Stages,
     /// Given at creation; taken by the first `cancel()`, dropped when the chain fires.
     canceller: Option<Canceller>,
     /// The task awaiting this chain's result, woken when the chain settles.
@@ -150,7 +152,7 @@ impl State {
             running: false,
             waiting_on: None,
             fed: false,
-            stages: VecDeque::new(),
+            stages: Stages::new(),
             canceller,
             waker: None,
             spare: None,
@@ -409,12 +411,14 @@ impl Chain {
         on: On,
         call: impl FnOnce(&mut Outcome) -> Step + 'static,
     ) -> crate::Deferred<U> {
-        let call: Handler = Box::new(call);
-        self.push(match on {
-            On::Success => Stage::Callback(call, at),
-            On::Failure => Stage::Errback(call, at),
-            On::Both => Stage::Both(call, at),
-        });
+        let ready = {
+            let mut state = self.state.borrow_mut();
+            state.stages.push_handler(on, Box::new(call), at);
+            state.idle_with_result()
+        };
+        if ready {
+            run(&self);
+        }
         crate::Deferred::from_chain(self)
     }
 
@@ -424,14 +428,10 @@ impl Chain {
     }
 
     /// Queues a stage, and runs it if the chain has its result and nothing else runs.
-    #[inline]
     fn push(self: &Rc<Self>, stage: Stage) {
         let ready = {
             let mut state = self.state.borrow_mut();
-            if state.stages.capacity() == 0 {
-                state.stages = recycle::buffer();
-            }
-            state.stages.push_back(stage);
+            state.stages.push(stage);
             state.idle_with_result()
         };
         if ready {
@@ -533,7 +533,7 @@ impl State {
     #[cold]
     fn drop_leftovers(&mut self) {
         let unrun = (!self.stages.is_empty() || !recycle::worth_keeping(&self.stages))
-            .then(|| std::mem::take(&mut self.stages));
+            .then(|| std::mem::replace(&mut self.stages, Stages::new()));
         drop((self.waiting_on.take(), unrun, self.canceller.take(), self.waker.take()));
     }
 
@@ -648,7 +648,7 @@ fn run_until_stop(
     loop {
         let next = {
             let mut state = chain.state.borrow_mut();
-            if state.paused == 0 { state.stages.pop_front() } else { None }
+            if state.paused == 0 { state.stages.pop() } else { None }
         };
         let Some(stage) = next else { return Stop::Drained };
         let (call, added_at) = match (stage, &mut *outcome) {
@@ -662,6 +662,7 @@ fn run_until_stop(
             | (Stage::Both(call, added_at), _) => (call, added_at),
             (Stage::Resume(outer), _) => return Stop::Resume(outer),
             (Stage::Feed(target), _) => return Stop::Feed(target),
+            (Stage::Spent, _) => unreachable!("a queued stage is never a free place"),
         };
         *at = added_at;
         if !run_handler(chain, call, added_at, outcome) {
@@ -720,7 +721,7 @@ impl Drop for Chain {
             report::unhandled(failure, self.created_at);
         }
         if state.stages.capacity() > 0 {
-            let mut buffer = std::mem::take(&mut state.stages);
+            let mut buffer = std::mem::replace(&mut state.stages, Stages::new());
             // Handlers never run are dropped first: their captures may drop chains too,
             // which recycle their own buffers.
             buffer.clear();

@@ -80,6 +80,7 @@ mod recycle;
 mod report;
 mod resolver;
 mod semaphore;
+mod stages;
 pub mod task;
 pub mod testing;
 mod time;

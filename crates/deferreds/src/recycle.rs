@@ -7,10 +7,10 @@
 //! buffer, are kept here (a few dozen at most) for the next chain on the thread.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::chain::{Chain, Stage};
+use crate::chain::Chain;
+use crate::stages::Stages;
 
 /// How many spare chains, and how many spare stage buffers, a thread keeps.
 const POOL_SIZE: usize = 32;
@@ -22,7 +22,7 @@ const FIRST_CAPACITY: usize = 16;
 thread_local! {
     /// Unshared chains (no other strong or weak reference), reset to their initial state.
     static CHAINS: RefCell<Vec<Rc<Chain>>> = const { RefCell::new(Vec::new()) };
-    static BUFFERS: RefCell<Vec<VecDeque<Stage>>> = const { RefCell::new(Vec::new()) };
+    static BUFFERS: RefCell<Vec<Stages>> = const { RefCell::new(Vec::new()) };
 }
 
 // `try_with` throughout: chains are created and dropped from other thread-locals'
@@ -45,22 +45,22 @@ pub(crate) fn keep_chain(chain: Rc<Chain>) {
 }
 
 /// An empty stage buffer with room for a few stages.
-pub(crate) fn buffer() -> VecDeque<Stage> {
+pub(crate) fn buffer() -> Stages {
     BUFFERS
         .try_with(|pool| pool.borrow_mut().pop())
         .ok()
         .flatten()
-        .unwrap_or_else(|| VecDeque::with_capacity(FIRST_CAPACITY))
+        .unwrap_or_else(|| Stages::with_capacity(FIRST_CAPACITY))
 }
 
 /// Whether an emptied stage buffer may stay with a kept chain: not so large that one
 /// long chain would pin its memory for the life of the thread.
-pub(crate) fn worth_keeping(buffer: &VecDeque<Stage>) -> bool {
+pub(crate) fn worth_keeping(buffer: &Stages) -> bool {
     buffer.capacity() <= KEPT_CAPACITY
 }
 
 /// Keeps an emptied stage buffer, or frees it.
-pub(crate) fn keep_buffer(buffer: VecDeque<Stage>) {
+pub(crate) fn keep_buffer(buffer: Stages) {
     debug_assert!(buffer.is_empty(), "only empty buffers are kept");
     if buffer.capacity() == 0 || !worth_keeping(&buffer) {
         return;
