@@ -222,7 +222,7 @@ impl Chain {
     ///
     /// `fire` and `settle` in one borrow, for the most common firing of all.
     pub(crate) fn fire_value<T: 'static>(self: &Rc<Self>, value: T) {
-        let (canceller, staged, waker) = {
+        let (canceller, handed, waker) = {
             let mut state = self.state.borrow_mut();
             if state.fired {
                 return;
@@ -241,17 +241,32 @@ impl Chain {
                 },
                 None => Box::new(Some(value)),
             };
-            state.result = Some(Ok(value));
+            // Stages to run now get the value handed in registers rather than through
+            // the state: read back whole right after it was written in words, it would
+            // stall the processor.
             let staged = !state.stages.is_empty();
-            let waker = if staged || state.paused > 0 { None } else { state.waker.take() };
-            (state.canceller.take(), staged, waker)
+            let (handed, waker) = match (staged, state.paused) {
+                (true, 0) => (Some(value), None),
+                (false, 0) => {
+                    state.result = Some(Ok(value));
+                    (None, state.waker.take())
+                }
+                _ => {
+                    state.result = Some(Ok(value));
+                    (None, None)
+                }
+            };
+            (state.canceller.take(), handed, waker)
         };
         drop(canceller);
         if let Some(waker) = waker {
             waker.wake();
         }
-        if staged {
-            run(self);
+        if let Some(value) = handed {
+            let Some(mut chain) = run_stages(self, Some(value)) else { return };
+            while let Some(next) = run_stages(&chain, None) {
+                chain = next;
+            }
         }
     }
 
@@ -550,27 +565,33 @@ impl State {
 /// Runs `start`'s stages until it runs out, pauses, or waits, switching to another chain
 /// where a stage hands the result over. See the module docs.
 fn run(start: &Rc<Chain>) {
-    let Some(mut chain) = run_stages(start) else { return };
-    while let Some(next) = run_stages(&chain) {
+    let Some(mut chain) = run_stages(start, None) else { return };
+    while let Some(next) = run_stages(&chain, None) {
         chain = next;
     }
 }
 
-/// Runs one chain's stages. Returns the chain the result moved to, if a stage handed it
-/// over (`Resume`, `Feed`).
+/// Runs one chain's stages, on `fired_with` if the chain has just fired with that value
+/// and handed it over directly, or else on the result in its state. Returns the chain the
+/// result moved to, if a stage handed it over (`Resume`, `Feed`).
 ///
 /// The result is held in a local while the stages run, and each stage is taken from the
 /// queue as its turn comes, so a stage added by a handler joins the queue like any other
 /// and the queue needs no bookkeeping of its own.
-fn run_stages(chain: &Rc<Chain>) -> Option<Rc<Chain>> {
+fn run_stages(chain: &Rc<Chain>, mut fired_with: Option<Value>) -> Option<Rc<Chain>> {
     'start: loop {
         let mut outcome = {
             let mut state = chain.state.borrow_mut();
-            if !state.idle_with_result() {
-                return None;
-            }
-            // No result: it was handed on, and later stages have nothing to run on.
-            let outcome = state.result.take()?;
+            let outcome = match fired_with.take() {
+                Some(value) => Ok(value),
+                None => {
+                    if !state.idle_with_result() {
+                        return None;
+                    }
+                    // No result: it was handed on, and later stages have nothing to run on.
+                    state.result.take()?
+                }
+            };
             state.running = true;
             outcome
         };
