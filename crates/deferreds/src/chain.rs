@@ -262,11 +262,8 @@ impl Chain {
         if let Some(waker) = waker {
             waker.wake();
         }
-        if let Some(value) = handed {
-            let Some(mut chain) = run_stages(self, Some(value)) else { return };
-            while let Some(next) = run_stages(&chain, None) {
-                chain = next;
-            }
+        if handed.is_some() {
+            run_from(self, handed);
         }
     }
 
@@ -565,7 +562,13 @@ impl State {
 /// Runs `start`'s stages until it runs out, pauses, or waits, switching to another chain
 /// where a stage hands the result over. See the module docs.
 fn run(start: &Rc<Chain>) {
-    let Some(mut chain) = run_stages(start, None) else { return };
+    run_from(start, None);
+}
+
+/// `run`, on `fired_with` if `start` has just fired with that value and handed it over
+/// directly (see `run_stages`).
+fn run_from(start: &Rc<Chain>, fired_with: Option<Value>) {
+    let Some(mut chain) = run_stages(start, fired_with) else { return };
     while let Some(next) = run_stages(&chain, None) {
         chain = next;
     }

@@ -12,8 +12,8 @@ use crate::trail::{TRAIL_LIMIT, Trail};
 
 /// An error travelling down a Deferred's chain, with the trail it left.
 ///
-/// A `Failure` wraps any `Error + Send + Sync + 'static`. It is one pointer wide and
-/// cheap to clone (the error is shared, not copied), so one failure can be delivered to
+/// A `Failure` wraps any `Error + Send + Sync + 'static`. It is one pointer wide, and a
+/// clone shares the error rather than copying it, so one failure can be delivered to
 /// several chains. It records where it was created and, as it travels, where the
 /// Deferreds it entered were created and which callbacks it passed: the trail that the
 /// unhandled-failure report prints.
