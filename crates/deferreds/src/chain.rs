@@ -26,6 +26,7 @@ use std::task::Waker;
 
 use crate::errors::CancelledError;
 use crate::failure::{Failure, Trace};
+use crate::handler::{self, Handler};
 use crate::outcome::take;
 use crate::recycle;
 use crate::report;
@@ -57,10 +58,6 @@ impl Slot for () {
 const SPARE_LIMIT: usize = 64;
 /// A chain's current result.
 pub(crate) type Outcome = Result<Value, Failure>;
-/// A handler, type-erased: works on the chain's result in place and says what happens
-/// next. In place, so that a callback mapping `T` to `T` leaves the result where it is
-/// instead of moving it in and out through every layer of the loop.
-pub(crate) type Handler = Box<dyn FnOnce(&mut Outcome) -> Step>;
 /// A canceller, type-erased: receives the chain so it can hand out a `Resolver`.
 pub(crate) type Canceller = Box<dyn FnOnce(Rc<Chain>)>;
 
@@ -206,9 +203,7 @@ impl Chain {
         match state.result.take() {
             Some(Ok(mut value)) => {
                 value.clear();
-                if std::mem::size_of_val(&*value) <= SPARE_LIMIT {
-                    state.spare = Some(value);
-                }
+                state.keep_spare(value);
             }
             Some(Err(failure)) => report::unhandled(failure, created_at),
             None => {}
@@ -425,7 +420,7 @@ impl Chain {
     ) -> crate::Deferred<U> {
         let ready = {
             let mut state = self.state.borrow_mut();
-            state.stages.push_handler(on, Box::new(call), at);
+            state.stages.push_handler(on, handler::boxed(call), at);
             state.idle_with_result()
         };
         if ready {
@@ -549,6 +544,15 @@ impl State {
         drop((self.waiting_on.take(), unrun, self.canceller.take(), self.waker.take()));
     }
 
+    /// Keeps an emptied value box as the spare, unless there is one already or the box
+    /// is too big to keep (or holds nothing at all, as the stand-in for a taken result).
+    fn keep_spare(&mut self, emptied: Value) {
+        let size = std::mem::size_of_val(&*emptied);
+        if self.spare.is_none() && size != 0 && size <= SPARE_LIMIT {
+            self.spare = Some(emptied);
+        }
+    }
+
     /// Takes the value out of a result, keeping its emptied box as the spare.
     fn unbox<T: 'static>(&mut self, outcome: Outcome) -> Result<T, Failure> {
         outcome.map(|mut value| {
@@ -623,16 +627,27 @@ fn run_stages(chain: &Rc<Chain>, mut fired_with: Option<Value>) -> Option<Rc<Cha
                 }
                 return None;
             }
-            // The inner chain may already have resumed us while the handler ran: look
-            // again.
-            Stop::Waiting => continue 'start,
+            // The handler took its input out of its box, so the emptied box can carry
+            // the next value. The inner chain may already have resumed us while the
+            // handler ran: look again.
+            Stop::Waiting => {
+                if let Ok(emptied) = outcome {
+                    state.keep_spare(emptied);
+                }
+                continue 'start;
+            }
             Stop::Resume(outer) => {
-                drop(state);
                 outer.entering_in_place(&mut outcome);
-                let mut state = outer.state.borrow_mut();
-                state.waiting_on = None;
-                state.result = Some(outcome);
-                drop(state);
+                let mut outer_state = outer.state.borrow_mut();
+                outer_state.waiting_on = None;
+                outer_state.result = Some(outcome);
+                // The result takes its box to the outer chain, which kept its own emptied
+                // box when it began to wait: that one comes back the other way, so that
+                // neither chain allocates when it next fires.
+                if state.spare.is_none() {
+                    state.spare = outer_state.spare.take();
+                }
+                drop(outer_state);
                 return Some(outer);
             }
             Stop::Feed(target) => {
@@ -710,7 +725,7 @@ fn run_handler(
         Ok(_) => None,
         Err(failure) => Some(failure.error_addr()),
     };
-    match call(outcome) {
+    match call.call(outcome) {
         Step::Next => {}
         Step::Wait(inner) if Rc::ptr_eq(&inner, chain) => {
             *outcome = Err(Failure::msg(

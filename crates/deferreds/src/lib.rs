@@ -70,6 +70,7 @@ mod deferred;
 mod errors;
 mod failure;
 mod future;
+mod handler;
 mod join;
 mod list;
 mod lock;

@@ -1,11 +1,13 @@
-//! Per-thread pools of the allocations every chain makes: the chain itself and the
-//! buffer of its queued stages.
+//! Per-thread pools of the allocations every chain makes: the chain itself, the buffer
+//! of its queued stages, and the boxes of its handlers.
 //!
 //! Most chains are created, given a handful of handlers, fired, and dropped, all in a few
 //! hundred nanoseconds; allocating and freeing their memory would cost about as much as
-//! running the handlers. So a chain whose last handle goes away, and an emptied stage
-//! buffer, are kept here (a few dozen at most) for the next chain on the thread.
+//! running the handlers. So a chain whose last handle goes away, an emptied stage
+//! buffer, and an emptied handler box are kept here (a few dozen at most) for the next
+//! chain on the thread.
 
+use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -18,11 +20,17 @@ const POOL_SIZE: usize = 32;
 const KEPT_CAPACITY: usize = 64;
 /// A new buffer's capacity: most chains that queue at all queue up to a dozen.
 const FIRST_CAPACITY: usize = 16;
+/// How many emptied handler boxes a thread keeps.
+const HANDLER_POOL_SIZE: usize = 16;
+/// Handler boxes bigger than this are freed rather than kept.
+const HANDLER_SIZE_LIMIT: usize = 64;
 
 thread_local! {
     /// Unshared chains (no other strong or weak reference), reset to their initial state.
     static CHAINS: RefCell<Vec<Rc<Chain>>> = const { RefCell::new(Vec::new()) };
     static BUFFERS: RefCell<Vec<Stages>> = const { RefCell::new(Vec::new()) };
+    /// Emptied handler boxes, by the type they hold, newest last.
+    static HANDLERS: RefCell<Vec<(TypeId, Box<dyn Any>)>> = const { RefCell::new(Vec::new()) };
 }
 
 // `try_with` throughout: chains are created and dropped from other thread-locals'
@@ -69,6 +77,37 @@ pub(crate) fn keep_buffer(buffer: Stages) {
         let mut pool = pool.borrow_mut();
         if pool.len() < POOL_SIZE {
             pool.push(buffer);
+        }
+    });
+}
+
+/// An emptied handler box of type `B`, if the thread has one.
+#[inline]
+pub(crate) fn handler_box<B: 'static>() -> Option<Box<B>> {
+    if size_of::<B>() > HANDLER_SIZE_LIMIT {
+        return None;
+    }
+    HANDLERS
+        .try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            let at = pool.iter().rposition(|(kept, _)| *kept == TypeId::of::<B>())?;
+            pool.swap_remove(at).1.downcast::<B>().ok()
+        })
+        .ok()
+        .flatten()
+}
+
+/// Keeps an emptied handler box, or frees it. Emptied: dropping it runs no code of the
+/// handler's, which matters because it may be dropped while the pool is borrowed.
+#[inline]
+pub(crate) fn keep_handler_box<B: 'static>(emptied: Box<B>) {
+    if size_of::<B>() > HANDLER_SIZE_LIMIT {
+        return;
+    }
+    let _ = HANDLERS.try_with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < HANDLER_POOL_SIZE {
+            pool.push((TypeId::of::<B>(), emptied));
         }
     });
 }

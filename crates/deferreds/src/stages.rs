@@ -2,7 +2,8 @@
 
 use std::panic::Location;
 
-use crate::chain::{Handler, On, Stage};
+use crate::chain::{On, Stage};
+use crate::handler::Handler;
 use crate::recycle;
 
 /// A chain's stages not yet run, oldest first: a ring whose free places hold
@@ -134,7 +135,7 @@ mod tests {
             // Push three, pop two: the ring wraps, then has to grow.
             for _ in 0..3 {
                 let at: &'static Location<'static> = Location::caller();
-                stages.push_handler(On::Success, Box::new(|_| unreachable!()), at);
+                stages.push_handler(On::Success, crate::handler::boxed(|_| unreachable!()), at);
                 expected.push_back(at.line());
             }
             for _ in 0..2 {
@@ -162,7 +163,7 @@ mod tests {
             let held = Rc::clone(&held);
             stages.push_handler(
                 On::Both,
-                Box::new(move |_| {
+                crate::handler::boxed(move |_| {
                     drop(held);
                     unreachable!()
                 }),

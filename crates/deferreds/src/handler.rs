@@ -1,0 +1,108 @@
+//! `Handler`: a queued handler, boxed, and the reuse of its box.
+//!
+//! Every `add_*` on a pending chain boxes its closure. A closure that captures nothing
+//! costs no allocation, but one that captures something (the Deferred it will return,
+//! say) costs an allocation and a free, which is as much as the rest of its stage. So the
+//! box of a capturing closure outlives the call: emptied, it waits in a per-thread pool
+//! (see `recycle`) for the next closure of the same type, which most often comes from
+//! the same `add_*` call a moment later.
+
+use crate::chain::{Outcome, Step};
+use crate::recycle;
+
+/// A handler, type-erased: works on the chain's result in place and says what happens
+/// next. In place, so that a callback mapping `T` to `T` leaves the result where it is
+/// instead of moving it in and out through every layer of the loop.
+pub(crate) type Handler = Box<dyn Call>;
+
+/// What a boxed handler can do: run, once.
+pub(crate) trait Call {
+    fn call(self: Box<Self>, outcome: &mut Outcome) -> Step;
+}
+
+/// Boxes a handler, in a box emptied by an earlier handler of the same type if the
+/// thread has one.
+#[inline(always)]
+pub(crate) fn boxed<F>(handler: F) -> Handler
+where
+    F: FnOnce(&mut Outcome) -> Step + 'static,
+{
+    // Known at compile time: a closure that captures nothing takes no room, and boxing
+    // it allocates nothing.
+    if size_of::<F>() == 0 {
+        return Box::new(Plain(handler));
+    }
+    match recycle::handler_box::<Reused<F>>() {
+        Some(mut kept) => {
+            kept.0 = Some(handler);
+            kept
+        }
+        None => Box::new(Reused(Some(handler))),
+    }
+}
+
+/// A handler that takes no room: nothing to reuse.
+struct Plain<F>(F);
+
+impl<F: FnOnce(&mut Outcome) -> Step> Call for Plain<F> {
+    fn call(self: Box<Self>, outcome: &mut Outcome) -> Step {
+        (self.0)(outcome)
+    }
+}
+
+/// A handler in a box that is kept for the next handler of its type once this one has
+/// been taken out. `None` only while kept.
+struct Reused<F>(Option<F>);
+
+impl<F: FnOnce(&mut Outcome) -> Step + 'static> Call for Reused<F> {
+    fn call(mut self: Box<Self>, outcome: &mut Outcome) -> Step {
+        let handler = self.0.take().expect("a queued handler runs once");
+        // Kept before the call, so that a handler adding another of its own type (a
+        // retry loop, say) finds the box already free.
+        recycle::keep_handler_box(self);
+        handler(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::boxed;
+    use crate::chain::{Outcome, Step};
+
+    fn run(handler: super::Handler) {
+        let mut outcome: Outcome = Ok(Box::new(Some(0_u8)));
+        assert!(matches!(handler.call(&mut outcome), Step::Next));
+    }
+
+    #[test]
+    fn a_kept_box_carries_the_next_handler_of_its_type() {
+        let calls = Rc::new(Cell::new(0));
+        let mut boxes = Vec::new();
+        for _ in 0..3 {
+            let counted = Rc::clone(&calls);
+            let handler = boxed(move |_: &mut Outcome| {
+                counted.set(counted.get() + 1);
+                Step::Next
+            });
+            boxes.push(std::ptr::from_ref(&*handler).cast::<()>());
+            run(handler);
+        }
+        assert_eq!(calls.get(), 3, "every handler ran once");
+        assert_eq!(Rc::strong_count(&calls), 1, "every handler's captures were dropped");
+        assert!(boxes.windows(2).all(|pair| pair[0] == pair[1]), "one box served all three");
+    }
+
+    #[test]
+    fn a_handler_never_run_drops_its_captures() {
+        let held = Rc::new(());
+        let captured = Rc::clone(&held);
+        drop(boxed(move |_: &mut Outcome| {
+            drop(captured);
+            Step::Next
+        }));
+        assert_eq!(Rc::strong_count(&held), 1);
+    }
+}
