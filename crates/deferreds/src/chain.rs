@@ -172,12 +172,23 @@ impl Chain {
         created_at: &'static Location<'static>,
         canceller: Option<Canceller>,
     ) -> Rc<Chain> {
-        if let Some(mut spare) = recycle::chain() {
-            let chain = Rc::get_mut(&mut spare).expect("a kept chain has no other reference");
-            chain.created_at = created_at;
-            chain.state.get_mut().canceller = canceller;
-            return spare;
+        match recycle::chain() {
+            Some(mut spare) => {
+                let chain = Rc::get_mut(&mut spare).expect("a kept chain has no other reference");
+                chain.created_at = created_at;
+                // A kept chain has no canceller: nothing to drop in its place.
+                let none = std::mem::replace(&mut chain.state.get_mut().canceller, canceller);
+                debug_assert!(none.is_none());
+                std::mem::forget(none);
+                spare
+            }
+            None => Chain::allocate(created_at, canceller),
         }
+    }
+
+    /// `new`, when the pool has no chain to give.
+    #[cold]
+    fn allocate(created_at: &'static Location<'static>, canceller: Option<Canceller>) -> Rc<Chain> {
         Rc::new(Chain { state: RefCell::new(State::initial(canceller)), created_at })
     }
 
