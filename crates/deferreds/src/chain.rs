@@ -340,7 +340,7 @@ impl Chain {
             return Some(self.entering(outcome));
         }
         self.state.borrow_mut().waiting_on = Some(Rc::clone(&inner));
-        inner.push(Stage::Resume(Rc::clone(self)));
+        inner.push(Stage::Resume, Rc::clone(self));
         None
     }
 
@@ -442,14 +442,17 @@ impl Chain {
 
     pub(crate) fn feed(self: &Rc<Self>, target: Rc<Chain>) {
         target.state.borrow_mut().fed = true;
-        self.push(Stage::Feed(target));
+        self.push(Stage::Feed, target);
     }
 
-    /// Queues a stage, and runs it if the chain has its result and nothing else runs.
-    fn push(self: &Rc<Self>, stage: Stage) {
+    /// Queues a stage handing the result to `target` (`Stage::Resume` or `Stage::Feed`),
+    /// and runs it if the chain has its result and nothing else runs. Given the stage's
+    /// parts, not the stage: see `Stages::push`.
+    #[inline(always)]
+    fn push(self: &Rc<Self>, stage: fn(Rc<Chain>) -> Stage, target: Rc<Chain>) {
         let ready = {
             let mut state = self.state.borrow_mut();
-            state.stages.push(stage);
+            state.stages.push(stage, target);
             state.idle_with_result()
         };
         if ready {

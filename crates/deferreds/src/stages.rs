@@ -1,8 +1,9 @@
 //! `Stages`: the queue of a chain's stages not yet run.
 
 use std::panic::Location;
+use std::rc::Rc;
 
-use crate::chain::{On, Stage};
+use crate::chain::{Chain, On, Stage};
 use crate::handler::Handler;
 use crate::recycle;
 
@@ -60,9 +61,17 @@ impl Stages {
         std::mem::forget(free);
     }
 
-    /// Queues any stage.
-    pub(crate) fn push(&mut self, stage: Stage) {
-        *self.next_free() = stage;
+    /// Queues a stage handing the result to `target` (`Stage::Resume` or `Stage::Feed`).
+    ///
+    /// Given the stage's parts, so that the stage is made in its place once that is
+    /// found. A stage made before would wait on the stack, and its copy into place would
+    /// read back whole what was just written in parts, which stalls the processor.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, stage: fn(Rc<Chain>) -> Stage, target: Rc<Chain>) {
+        let place = self.next_free();
+        let free = std::mem::replace(place, stage(target));
+        debug_assert!(matches!(free, Stage::Spent));
+        std::mem::forget(free);
     }
 
     /// Takes the oldest stage out.
@@ -105,7 +114,7 @@ impl Stages {
         }
         let mut grown = Stages::with_capacity(2 * self.slots.len());
         while let Some(stage) = self.pop() {
-            grown.push(stage);
+            *grown.next_free() = stage;
         }
         *self = grown;
     }
@@ -149,7 +158,7 @@ mod tests {
             assert_eq!(stages.len(), expected.len());
         }
         assert!(stages.capacity().is_power_of_two());
-        stages.push(Stage::Resume(Chain::new(here, None)));
+        stages.push(Stage::Resume, Chain::new(here, None));
         stages.clear();
         assert!(stages.is_empty());
         assert!(stages.pop().is_none());
