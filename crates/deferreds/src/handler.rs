@@ -96,6 +96,41 @@ mod tests {
     }
 
     #[test]
+    fn boxes_of_closures_not_seen_again_make_way_for_new_ones() {
+        let captured = Rc::new(());
+        // Forty closure types, each run once: more than the pool holds.
+        macro_rules! run_once {
+            ($($n:literal)*) => {$(
+                let held = Rc::clone(&captured);
+                run(boxed(move |_: &mut Outcome| {
+                    drop(held);
+                    let _ = $n;
+                    Step::Next
+                }));
+            )*};
+        }
+        run_once!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
+        run_once!(20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39);
+        for round in 0..2 {
+            let held = Rc::clone(&captured);
+            let handler = move |_: &mut Outcome| {
+                drop(held);
+                Step::Next
+            };
+            if round == 1 {
+                assert!(is_kept(&handler), "the box of a new closure type was kept");
+            }
+            run(boxed(handler));
+        }
+        assert_eq!(Rc::strong_count(&captured), 1);
+    }
+
+    /// Whether the pool holds a box for handlers of `handler`'s type (taking it out).
+    fn is_kept<F: 'static>(_handler: &F) -> bool {
+        crate::recycle::handler_box::<super::Reused<F>>().is_some()
+    }
+
+    #[test]
     fn a_handler_never_run_drops_its_captures() {
         let held = Rc::new(());
         let captured = Rc::clone(&held);

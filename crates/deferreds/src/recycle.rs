@@ -29,8 +29,17 @@ thread_local! {
     /// Unshared chains (no other strong or weak reference), reset to their initial state.
     static CHAINS: RefCell<Vec<Rc<Chain>>> = const { RefCell::new(Vec::new()) };
     static BUFFERS: RefCell<Vec<Stages>> = const { RefCell::new(Vec::new()) };
-    /// Emptied handler boxes, by the type they hold, newest last.
-    static HANDLERS: RefCell<Vec<(TypeId, Box<dyn Any>)>> = const { RefCell::new(Vec::new()) };
+    static HANDLERS: RefCell<HandlerBoxes> =
+        const { RefCell::new(HandlerBoxes { kept: Vec::new(), next_out: 0 }) };
+}
+
+/// Emptied handler boxes, by the type they held. Once full, each box kept replaces one
+/// kept earlier, in turn: a box whose closure type never comes back must not hold its
+/// place for good, or a program that has used a few dozen closures would keep none.
+struct HandlerBoxes {
+    kept: Vec<(TypeId, Box<dyn Any>)>,
+    /// The place the next box goes to once `kept` is full.
+    next_out: usize,
 }
 
 // `try_with` throughout: chains are created and dropped from other thread-locals'
@@ -89,16 +98,17 @@ pub(crate) fn handler_box<B: 'static>() -> Option<Box<B>> {
     }
     HANDLERS
         .try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            let at = pool.iter().rposition(|(kept, _)| *kept == TypeId::of::<B>())?;
-            pool.swap_remove(at).1.downcast::<B>().ok()
+            let kept = &mut pool.borrow_mut().kept;
+            let at = kept.iter().rposition(|(held, _)| *held == TypeId::of::<B>())?;
+            kept.swap_remove(at).1.downcast::<B>().ok()
         })
         .ok()
         .flatten()
 }
 
-/// Keeps an emptied handler box, or frees it. Emptied: dropping it runs no code of the
-/// handler's, which matters because it may be dropped while the pool is borrowed.
+/// Keeps an emptied handler box, or frees it. Emptied: dropping it, or the box it
+/// replaces, runs no code of the handler's, which matters because the pool is borrowed
+/// meanwhile.
 #[inline]
 pub(crate) fn keep_handler_box<B: 'static>(emptied: Box<B>) {
     if size_of::<B>() > HANDLER_SIZE_LIMIT {
@@ -106,8 +116,13 @@ pub(crate) fn keep_handler_box<B: 'static>(emptied: Box<B>) {
     }
     let _ = HANDLERS.try_with(|pool| {
         let mut pool = pool.borrow_mut();
-        if pool.len() < HANDLER_POOL_SIZE {
-            pool.push((TypeId::of::<B>(), emptied));
+        let entry = (TypeId::of::<B>(), emptied as Box<dyn Any>);
+        if pool.kept.len() < HANDLER_POOL_SIZE {
+            pool.kept.push(entry);
+        } else {
+            let out = pool.next_out;
+            pool.kept[out] = entry;
+            pool.next_out = (out + 1) % HANDLER_POOL_SIZE;
         }
     });
 }
