@@ -141,14 +141,14 @@ impl Failure {
         let backtrace = Backtrace::capture();
         let backtrace =
             (backtrace.status() == BacktraceStatus::Captured).then(|| Arc::new(backtrace));
-        Failure {
-            inner: Box::new(Inner {
-                error,
-                created_at,
-                trail: Trail::new(Trace::Entered(created_at)),
-                backtrace,
-            }),
-        }
+        // Made in its box rather than moved there: a failure is a few hundred bytes,
+        // and copying them from the stack reads back whole what was just written in
+        // words, which stalls the processor.
+        let inner = Box::write(
+            Box::new_uninit(),
+            Inner { error, created_at, trail: Trail::new(Trace::Entered(created_at)), backtrace },
+        );
+        Failure { inner }
     }
 
     /// Returns the error if it is an `E`, and the failure itself otherwise.

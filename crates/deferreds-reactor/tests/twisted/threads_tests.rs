@@ -831,7 +831,11 @@ fn blocking_call_from_thread_from_many_pool_threads() {
                     let answered = Arc::clone(&answered);
                     let answer = handle.blocking_call_from_thread(move |_| {
                         answered.fetch_add(1, Ordering::Relaxed);
-                        if key % 2 == 0 { succeed(key * 2) } else { fail(RuntimeError("odd")) }
+                        if key.is_multiple_of(2) {
+                            succeed(key * 2)
+                        } else {
+                            fail(RuntimeError("odd"))
+                        }
                     });
                     match answer {
                         Ok(double) => {
