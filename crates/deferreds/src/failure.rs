@@ -6,6 +6,7 @@ use std::error::Error;
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::errors::PanicError;
 use crate::trail::{TRAIL_LIMIT, Trail};
@@ -49,6 +50,26 @@ struct Inner {
     created_at: &'static Location<'static>,
     trail: Trail,
     backtrace: Option<Arc<Backtrace>>,
+}
+
+/// Whether backtraces were found off: `Backtrace::capture` reads its setting once per
+/// process, so once it says no, it will always say no.
+static BACKTRACES_OFF: AtomicBool = AtomicBool::new(false);
+
+/// A backtrace of the failure's creation, if the environment asks for them
+/// (`RUST_BACKTRACE` or `RUST_LIB_BACKTRACE`). Asking `capture` again on every failure
+/// would cost a call returning a large value, for nothing, when they are off.
+fn capture_backtrace() -> Option<Arc<Backtrace>> {
+    if BACKTRACES_OFF.load(Ordering::Relaxed) {
+        return None;
+    }
+    let backtrace = Backtrace::capture();
+    if backtrace.status() == BacktraceStatus::Captured {
+        Some(Arc::new(backtrace))
+    } else {
+        BACKTRACES_OFF.store(true, Ordering::Relaxed);
+        None
+    }
 }
 
 /// One step of a [`Failure`]'s trail.
@@ -138,9 +159,7 @@ impl Failure {
         error: Arc<dyn Error + Send + Sync>,
         created_at: &'static Location<'static>,
     ) -> Failure {
-        let backtrace = Backtrace::capture();
-        let backtrace =
-            (backtrace.status() == BacktraceStatus::Captured).then(|| Arc::new(backtrace));
+        let backtrace = capture_backtrace();
         // Made in its box rather than moved there: a failure is a few hundred bytes,
         // and copying them from the stack reads back whole what was just written in
         // words, which stalls the processor.
