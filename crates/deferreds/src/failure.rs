@@ -160,7 +160,7 @@ impl Failure {
         created_at: &'static Location<'static>,
     ) -> Failure {
         let backtrace = capture_backtrace();
-        // Made in its box rather than moved there: a failure is a few hundred bytes,
+        // Made in its box rather than moved there: a failure is over 200 bytes,
         // and copying them from the stack reads back whole what was just written in
         // words, which stalls the processor.
         let inner = Box::write(
