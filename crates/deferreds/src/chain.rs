@@ -228,7 +228,7 @@ impl Chain {
     ///
     /// `fire` and `settle` in one borrow, for the most common firing of all.
     pub(crate) fn fire_value<T: 'static>(self: &Rc<Self>, value: T) {
-        let (canceller, handed, waker) = {
+        let (handed, waker) = {
             let mut state = self.state.borrow_mut();
             if state.fired {
                 return;
@@ -247,24 +247,31 @@ impl Chain {
                 },
                 None => Box::new(Some(value)),
             };
-            // Stages to run now get the value handed in registers rather than through
-            // the state: read back whole right after it was written in words, it would
-            // stall the processor.
-            let staged = !state.stages.is_empty();
-            let (handed, waker) = match (staged, state.paused) {
-                (true, 0) => (Some(value), None),
-                (false, 0) => {
-                    state.result = Some(Ok(value));
-                    (None, state.waker.take())
-                }
-                _ => {
-                    state.result = Some(Ok(value));
-                    (None, None)
-                }
-            };
-            (state.canceller.take(), handed, waker)
+            if state.canceller.is_some() {
+                drop(state);
+                self.fire_value_cancellable(value);
+                return;
+            }
+            state.place_fired(value)
+        };
+        self.go_on_fired(handed, waker);
+    }
+
+    /// `fire_value` for a chain with a canceller to drop, out of its way: most chains
+    /// have none.
+    #[inline(never)]
+    fn fire_value_cancellable(self: &Rc<Self>, value: Value) {
+        let (canceller, (handed, waker)) = {
+            let mut state = self.state.borrow_mut();
+            (state.canceller.take(), state.place_fired(value))
         };
         drop(canceller);
+        self.go_on_fired(handed, waker);
+    }
+
+    /// Wakes the task and runs the stages that `State::place_fired` said wait.
+    #[inline(always)]
+    fn go_on_fired(self: &Rc<Self>, handed: Option<Value>, waker: Option<Waker>) {
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -556,6 +563,22 @@ impl State {
         let unrun = (!self.stages.is_empty() || !recycle::worth_keeping(&self.stages))
             .then(|| std::mem::replace(&mut self.stages, Stages::new()));
         drop((self.waiting_on.take(), unrun, self.canceller.take(), self.waker.take()));
+    }
+
+    /// Where a value the chain has just fired with goes: back to the caller, to run the
+    /// stages waiting for it, or into the result, handing back the task to wake.
+    ///
+    /// Stages to run now get the value handed in registers rather than through the
+    /// state: read back whole right after it was written in words, it would stall the
+    /// processor.
+    #[inline(always)]
+    fn place_fired(&mut self, value: Value) -> (Option<Value>, Option<Waker>) {
+        if !self.stages.is_empty() && self.paused == 0 {
+            (Some(value), None)
+        } else {
+            self.result = Some(Ok(value));
+            (None, if self.paused == 0 { self.waker.take() } else { None })
+        }
     }
 
     /// Keeps an emptied value box as the spare, unless there is one already or the box
