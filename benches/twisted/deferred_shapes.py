@@ -181,6 +181,13 @@ def chained_not_fired():
     return d
 
 
+def instantiate_shoot_callback():
+    # Twisted's docs/core/benchmarks/deferreds.py, instantiateShootCallback.
+    d = Deferred()
+    d.callback(1)
+    return d
+
+
 async def _await_fired():
     total = 0
     for x in range(1000):
@@ -256,6 +263,7 @@ SHAPES = [
     ("gather_results_1000_fired", gather_results_1000_fired, 1, "ns/list", list(range(INPUTS))),
     ("race_1000_fired", race_1000_fired, 1, "ns/list", (0, 0)),
     ("semaphore2_run", semaphore2_run, 1, "ns/call", RUN_VALUE),
+    ("instantiate_shoot_callback", instantiate_shoot_callback, 1, "ns/chain", 1),
 ]
 
 

@@ -10,6 +10,9 @@
 //!   (for the two `await_*` shapes, one run of the whole async block: 1000 awaits, or
 //!   20 awaits).
 //!
+//! `instantiate_shoot_callback` is a diagnostic rather than a goal: the life of one
+//! Deferred, on three or four of which the chained shapes spend about half their time.
+//!
 //! Every shape builds its chains from nothing in each iteration and drops them inside
 //! the timed region, as Twisted's loop does. Each shape's result is checked once, before
 //! timing starts.
@@ -158,6 +161,14 @@ fn chained_not_fired() -> Deferred<i64> {
     d
 }
 
+/// Twisted's `instantiateShootCallback` (`docs/core/benchmarks/deferreds.py`): the life
+/// of one Deferred, created pending, fired with a value and dropped.
+fn instantiate_shoot_callback() -> Deferred<i64> {
+    let (d, resolver) = Deferred::<i64>::new();
+    resolver.callback(black_box(1));
+    d
+}
+
 /// Twisted's `test_deferred_await`: an async block awaits 1000 `succeed(x)`. Polled
 /// once with a no-op waker; every awaited Deferred has fired, so one poll finishes it.
 fn await_1000_fired() -> i64 {
@@ -262,6 +273,9 @@ fn bench_per_chain(c: &mut Criterion) {
 
     assert_eq!(success_result_of(chained_not_fired()), 57);
     c.bench_function("chained_not_fired", |b| b.iter(chained_not_fired));
+
+    assert_eq!(success_result_of(instantiate_shoot_callback()), 1);
+    c.bench_function("instantiate_shoot_callback", |b| b.iter(instantiate_shoot_callback));
 
     assert_eq!(await_1000_fired(), (0..1000).sum::<i64>());
     c.bench_function("await_1000_fired", |b| b.iter(await_1000_fired));
