@@ -11,7 +11,7 @@
 //!   20 awaits).
 //!
 //! `instantiate_shoot_callback` is a diagnostic rather than a goal: the life of one
-//! Deferred, on three or four of which the chained shapes spend about half their time.
+//! Deferred, on three or four of which the chained shapes spend 40 to 50% of their time.
 //!
 //! Every shape builds its chains from nothing in each iteration and drops them inside
 //! the timed region, as Twisted's loop does. Each shape's result is checked once, before
